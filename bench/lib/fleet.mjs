@@ -1,0 +1,49 @@
+/** Starting and stopping one system's server process and its client processes. */
+import { Child, waitFor } from "./child.mjs";
+
+const SERVER = new URL("../servers/server.mjs", import.meta.url);
+const CLIENT = new URL("../load/client.mjs", import.meta.url);
+
+export async function startServer(system, { redisPort, profileDir, name } = {}) {
+  const execArgv = ["--expose-gc"];
+  if (profileDir) execArgv.push("--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name ?? system}.cpuprofile`);
+  const child = new Child(SERVER, {
+    args: [JSON.stringify({ system, host: "127.0.0.1", redisPort })],
+    execArgv,
+    name: `${name ?? system} server`,
+  });
+  const ready = await Promise.race([child.once("ready"), child.exit.then(() => { throw new Error(`${system} server died on start`); })]);
+  child.port = ready.port;
+  return child;
+}
+
+/**
+ * Forks `processes` client processes sharing `count` connections, connects them all and waits
+ * until the server reports every connection in place.
+ */
+export async function startClients(system, server, count, { processes = 1, rooms, localAddresses, timeoutMs = 60_000, expectOnServer = true, concurrency } = {}) {
+  const children = [];
+  const share = Math.ceil(count / processes);
+  for (let p = 0, left = count; p < processes && left > 0; p++, left -= share) {
+    const n = Math.min(share, left);
+    const child = new Child(CLIENT, {
+      args: [JSON.stringify({ system, url: `ws://127.0.0.1:${server.port}`, count: n, rooms, localAddresses, concurrency })],
+      name: `${system} clients #${p}`,
+    });
+    children.push(child);
+  }
+  await Promise.all(children.map((c) => c.once("started")));
+  const results = await Promise.all(children.map((c) => c.request("connect")));
+  const failed = results.reduce((a, r) => a + r.failed, 0);
+  if (failed > 0 && expectOnServer) {
+    throw new Error(`${system}: ${failed} of ${count} connections failed (${results.find((r) => r.lastError)?.lastError})`);
+  }
+  if (expectOnServer) {
+    await waitFor(async () => (await server.request("stats")).connections >= count, timeoutMs, `${system}: ${count} connections on the server`, 100);
+  }
+  return { children, failed, lastError: results.find((r) => r.lastError)?.lastError };
+}
+
+export async function stopAll(children) {
+  await Promise.all(children.filter(Boolean).map((c) => c.stop()));
+}

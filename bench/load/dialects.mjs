@@ -1,0 +1,92 @@
+/**
+ * How a load client speaks each system's wire protocol over a bare `ws` WebSocket. Using raw
+ * frames for every system keeps the client side equally light (no client library's emitter,
+ * reconnection or parser in the measurement) and puts all the cost difference on the servers.
+ *
+ * Each dialect classifies an incoming frame by its first bytes (cheap), answers heartbeats, and
+ * knows how to build an ack request and read an event payload or an ack reply.
+ */
+
+const LBRACKET = 0x5b; // [
+const QUOTE = 0x22; // "
+const D0 = 0x30; // '0'
+
+/** Frame kinds a client cares about. */
+export const Kind = { OTHER: 0, READY: 1, EVENT: 2, ACK: 3, PING: 4, OPEN: 5 };
+
+const roomcast = {
+  path: (room) => `/roomcast?room=${encodeURIComponent(room)}`,
+  protocols: ["roomcast.v1.json"],
+  onOpen: (ws) => ws.send('[0,"/"]'),
+  classify(data) {
+    if (data[0] !== LBRACKET) return Kind.OTHER;
+    switch (data[1]) {
+      case D0 + 4:
+        return Kind.EVENT;
+      case D0 + 6:
+        return Kind.ACK;
+      case D0 + 7:
+        return Kind.PING;
+      case D0 + 1:
+        return Kind.READY;
+      default:
+        return Kind.OTHER;
+    }
+  },
+  pong: "[7]",
+  eventPayload: (data) => JSON.parse(data.toString())[3],
+  ackRequest: (id, payload) => `[5,"/",${id},"req",${JSON.stringify(payload)}]`,
+  ackId: (data) => JSON.parse(data.toString())[2],
+};
+
+const socketio = {
+  path: (room) => `/socket.io/?EIO=4&transport=websocket&room=${encodeURIComponent(room)}`,
+  protocols: undefined,
+  onOpen: () => {},
+  classify(data) {
+    const a = data[0];
+    if (a === D0 + 4) {
+      const b = data[1];
+      if (b === D0 + 2) return Kind.EVENT;
+      if (b === D0 + 3) return Kind.ACK;
+      if (b === D0) return Kind.READY;
+      return Kind.OTHER;
+    }
+    if (a === D0 + 2) return Kind.PING;
+    if (a === D0) return Kind.OPEN;
+    return Kind.OTHER;
+  },
+  pong: "3",
+  /** Engine.IO open packet: the client then connects the main namespace. */
+  openReply: "40",
+  eventPayload: (data) => JSON.parse(data.toString("utf8", 2))[1],
+  ackRequest: (id, payload) => `42${id}["req",${JSON.stringify(payload)}]`,
+  ackId(data) {
+    let id = 0;
+    for (let i = 2; i < data.length; i++) {
+      const c = data[i];
+      if (c < D0 || c > D0 + 9) break;
+      id = id * 10 + (c - D0);
+    }
+    return id;
+  },
+};
+
+/** Bare ws: events are `["m",payload]`, ack requests `[id,"req",payload]`, replies `[id,payload]`. */
+const ws = {
+  path: (room) => `/?room=${encodeURIComponent(room)}`,
+  protocols: undefined,
+  onOpen: () => {},
+  /** Open is ready: the server files the socket in its room before the handshake response leaves. */
+  readyOnOpen: true,
+  classify(data) {
+    if (data[0] !== LBRACKET) return Kind.OTHER;
+    return data[1] === QUOTE ? Kind.EVENT : Kind.ACK;
+  },
+  pong: undefined,
+  eventPayload: (data) => JSON.parse(data.toString())[1],
+  ackRequest: (id, payload) => `[${id},"req",${JSON.stringify(payload)}]`,
+  ackId: (data) => JSON.parse(data.toString())[0],
+};
+
+export const dialects = { roomcast, socketio, ws, "ws-ref": ws };

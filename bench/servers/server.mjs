@@ -1,0 +1,66 @@
+/**
+ * A server process for one system. The runner forks it with `--expose-gc` (and `--cpu-prof` when
+ * profiling), reads its port from the `ready` message, then drives broadcasts over IPC. The server
+ * reports its own cpuUsage and memoryUsage, so client processes never count against it.
+ */
+import { serveIpc } from "../lib/child.mjs";
+import { nowMs } from "../lib/histogram.mjs";
+import { fixedPayload, stampedPayload } from "../lib/payload.mjs";
+
+const config = JSON.parse(process.argv[2]);
+const impl = await import(`./${config.system === "ws" ? "ws-plain" : config.system}.mjs`);
+const server = await impl.start({ host: config.host ?? "127.0.0.1", redisPort: config.redisPort });
+
+function gc() {
+  if (typeof globalThis.gc !== "function") return;
+  // Several passes so weak and finalised objects are really gone before heap is read.
+  for (let i = 0; i < 4; i++) globalThis.gc();
+}
+
+function stats() {
+  return { cpu: process.cpuUsage(), mem: process.memoryUsage(), connections: server.connections() };
+}
+
+let paced = undefined;
+
+serveIpc({
+  stats,
+  gc() {
+    gc();
+    return stats();
+  },
+  roomSize: (msg) => ({ size: server.roomSize(msg.room) }),
+  /** `count` broadcasts in one synchronous loop: a burst. */
+  burst(msg) {
+    const payload = fixedPayload();
+    for (let i = 0; i < msg.count; i++) server.broadcast(msg.room, "m", payload);
+    return {};
+  },
+  /** Broadcasts a time-stamped payload `rate` times a second until `durationMs` passes. */
+  paced(msg) {
+    return new Promise((resolve) => {
+      const interval = 1000 / msg.rate;
+      const start = nowMs();
+      let sent = 0;
+      const tick = () => {
+        const now = nowMs();
+        if (now - start >= msg.durationMs) {
+          paced = undefined;
+          resolve({ sent });
+          return;
+        }
+        server.broadcast(msg.room, "m", stampedPayload(nowMs()));
+        sent++;
+        // Schedule against the ideal timeline so slow ticks do not lower the rate.
+        const next = start + (sent) * interval;
+        paced = setTimeout(tick, Math.max(0, next - nowMs()));
+      };
+      tick();
+    });
+  },
+  async exit() {
+    if (paced) clearTimeout(paced);
+    await Promise.race([server.close(), new Promise((r) => setTimeout(r, 2000))]);
+  },
+});
+process.send({ type: "ready", port: server.port });
