@@ -1,0 +1,465 @@
+import { randomBytes } from "node:crypto";
+import { ErrorCode, RoomcastError } from "@roomcast/protocol";
+import { Adapter, type AdapterConstructor, type AdapterNamespace, type SocketDetails } from "../adapter.js";
+import { OutgoingPacket } from "../outgoing-packet.js";
+import type { BroadcastOptions, Room } from "../types.js";
+import type { BusListener, ClusterBus } from "./bus.js";
+import { broadcastChannels, channelNames, looksLikeSocketId, type ChannelNames, type RoutingOptions } from "./channels.js";
+import { type ClusterCodec, msgpackClusterCodec } from "./message-codec.js";
+import {
+  type BroadcastMessage,
+  type ClusterMessage,
+  type ClusterRequest,
+  type ClusterResponse,
+  fromWireOptions,
+  MessageType,
+  toWireOptions,
+  type WireSocketDetails,
+} from "./messages.js";
+import { NodeRegistry } from "./node-registry.js";
+import { PendingRequests } from "./pending-requests.js";
+import { RecentIds } from "./recent-ids.js";
+import { BroadcastAckRequest, CollectingRequest } from "./requests.js";
+
+/** Where the adapter reports what it cannot throw (a lost message, a failing listener). */
+export interface ClusterLogger {
+  warn(message: string, ...details: unknown[]): void;
+}
+
+export interface ClusterAdapterOptions {
+  /** First part of every channel name; nodes with different prefixes never hear each other. Default "roomcast". */
+  prefix?: string;
+  /** Milliseconds between heartbeats. Default 5000. */
+  heartbeatInterval?: number;
+  /** A node silent this long leaves `serverCount()` and fails the requests waiting on it. Default 10000. */
+  heartbeatTimeout?: number;
+  /** Milliseconds a cluster request (fetchSockets, serverSideEmit with ack) waits for answers. Default 5000. */
+  requestsTimeout?: number;
+  /** Cluster requests in flight per namespace; one more is refused. Default 1000. */
+  maxPendingRequests?: number;
+  /** Rooms that get no channel of their own (see `looksLikeSocketId`). */
+  isPrivateRoom?: (room: Room) => boolean;
+  /** A broadcast to more rooms than this is published once on the namespace channel. Default 8. */
+  maxRoomChannels?: number;
+  /** Ids of multi-room broadcasts remembered to drop their copies. Default 2000. */
+  dedupWindow?: number;
+  /** Message codec; every node must use the same one. Default msgpackr. */
+  codec?: ClusterCodec;
+  /** Default `console`. */
+  logger?: ClusterLogger;
+}
+
+/** What the adapter counts; losses are never silent. */
+export interface ClusterMetrics {
+  /** Messages encoded: one per broadcast or request, however many channels and nodes. */
+  encoded: number;
+  /** Publish calls made (one per channel). */
+  published: number;
+  /** Messages from other nodes this adapter acted on. */
+  received: number;
+  /** Bytes that were not a valid cluster message. */
+  malformed: number;
+  /** Copies of multi-room broadcasts dropped. */
+  duplicates: number;
+  /** Messages that could not be encoded (not serialisable arguments). */
+  encodeFailures: number;
+  /** Errors thrown while handling another node's message. */
+  handlerErrors: number;
+  /** Nodes that stopped heartbeating without a close notice. */
+  nodesLost: number;
+  pendingRequests: number;
+  /** Other nodes currently alive. */
+  nodes: number;
+  /** The transport's own counters (publish failures, reconnects). */
+  transport: Readonly<Record<string, number>>;
+}
+
+type Counter = Exclude<keyof ClusterMetrics, "pendingRequests" | "nodes" | "transport">;
+
+/* Acks may arrive a little after the broadcast operator's own deadline; keep routing them briefly. */
+const ACK_ROUTING_SLACK_MS = 1000;
+
+/**
+ * An adapter whose operations reach every node of the cluster through a {@link ClusterBus}:
+ * broadcasts (with acks), fetch / join / leave / disconnect sockets, server-side emit, and node
+ * liveness through heartbeats. Each namespace has its own adapter and its own node uid.
+ *
+ * A node hears a room's broadcasts only while it has members in that room (room channels); the
+ * namespace channel carries everything else. See `channels.ts` for the layout.
+ */
+export class ClusterAdapter extends Adapter {
+  /** This node's identity in the namespace; messages carrying it are ignored on receipt. */
+  readonly uid = randomBytes(9).toString("base64url");
+  private readonly channels: ChannelNames;
+  private readonly routing: RoutingOptions;
+  private readonly codec: ClusterCodec;
+  private readonly logger: ClusterLogger;
+  private readonly heartbeatTimeout: number;
+  private readonly requestsTimeout: number;
+  private readonly nodes = new NodeRegistry();
+  private readonly requests: PendingRequests;
+  private readonly recentIds: RecentIds;
+  private readonly subscribed = new Set<string>();
+  private readonly counters: Record<Counter, number> = {
+    encoded: 0,
+    published: 0,
+    received: 0,
+    malformed: 0,
+    duplicates: 0,
+    encodeFailures: 0,
+    handlerErrors: 0,
+    nodesLost: 0,
+  };
+  private readonly heartbeatTimer: NodeJS.Timeout;
+  private sequence = 0;
+  private closed = false;
+
+  constructor(
+    nsp: AdapterNamespace,
+    private readonly bus: ClusterBus,
+    opts: ClusterAdapterOptions = {},
+  ) {
+    super(nsp);
+    this.channels = channelNames(opts.prefix ?? "roomcast", nsp.name);
+    this.routing = { isPrivateRoom: opts.isPrivateRoom ?? looksLikeSocketId, maxRoomChannels: opts.maxRoomChannels ?? 8 };
+    this.codec = opts.codec ?? msgpackClusterCodec;
+    this.logger = opts.logger ?? console;
+    this.heartbeatTimeout = opts.heartbeatTimeout ?? 10_000;
+    this.requestsTimeout = opts.requestsTimeout ?? 5000;
+    this.requests = new PendingRequests(opts.maxPendingRequests ?? 1000);
+    this.recentIds = new RecentIds(opts.dedupWindow ?? 2000);
+
+    // Started here rather than in init() so the adapter works whether or not its owner calls init.
+    this.listen(this.channels.namespace);
+    this.listen(this.channels.response(this.uid));
+    this.publishRequest({ type: MessageType.HEARTBEAT, uid: this.uid, nsp: nsp.name, initial: true });
+    this.heartbeatTimer = setInterval(() => this.beat(), opts.heartbeatInterval ?? 5000);
+    this.heartbeatTimer.unref();
+  }
+
+  get metrics(): ClusterMetrics {
+    return {
+      ...this.counters,
+      pendingRequests: this.requests.size,
+      nodes: this.nodes.size,
+      transport: this.bus.metrics ?? {},
+    };
+  }
+
+  override close(): void {
+    if (this.closed) return;
+    this.publishRequest({ type: MessageType.NODE_CLOSE, uid: this.uid, nsp: this.nsp.name });
+    this.closed = true;
+    clearInterval(this.heartbeatTimer);
+    for (const channel of this.subscribed) this.bus.unsubscribe(channel, this.onPayload);
+    this.subscribed.clear();
+    this.nodes.clear();
+    this.requests.cancelAll(new RoomcastError(ErrorCode.SERVER_CLOSED, "the cluster adapter was closed"));
+  }
+
+  override serverCount(): Promise<number> {
+    return Promise.resolve(this.nodes.size + 1);
+  }
+
+  protected override onRoomCreated(room: Room): void {
+    super.onRoomCreated(room);
+    if (!this.closed && !this.routing.isPrivateRoom(room)) this.listen(this.channels.room(room));
+  }
+
+  protected override onRoomDeleted(room: Room): void {
+    super.onRoomDeleted(room);
+    const channel = this.channels.room(room);
+    if (this.subscribed.delete(channel)) this.bus.unsubscribe(channel, this.onPayload);
+  }
+
+  override broadcast(packet: OutgoingPacket, opts: BroadcastOptions): void {
+    if (!opts.flags?.local) {
+      const message: BroadcastMessage = {
+        type: MessageType.BROADCAST,
+        uid: this.uid,
+        nsp: this.nsp.name,
+        opts: toWireOptions(opts),
+        packet: packet.packet,
+      };
+      const channels = broadcastChannels(this.channels, opts, this.routing);
+      if (channels.length > 1) message.mid = String(++this.sequence);
+      const payload = this.encode(message);
+      if (payload) {
+        const volatile = opts.flags?.volatile === true;
+        for (const channel of channels) this.publish(channel, payload, volatile);
+      }
+    }
+    super.broadcast(packet, opts);
+  }
+
+  override broadcastWithAck(
+    packet: OutgoingPacket,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void {
+    const nodes = opts.flags?.local ? [] : this.nodes.alive();
+    if (nodes.length > 0) {
+      // Requests go on the namespace channel: every node alive must report a count, even with no member.
+      const requestId = String(++this.sequence);
+      const timeout = (opts.flags?.timeout ?? this.requestsTimeout) + ACK_ROUTING_SLACK_MS;
+      try {
+        this.requests.add(requestId, new BroadcastAckRequest(nodes, clientCountCallback, ack), timeout);
+        this.publishRequest({
+          type: MessageType.BROADCAST_WITH_ACK,
+          uid: this.uid,
+          nsp: this.nsp.name,
+          requestId,
+          opts: toWireOptions(opts),
+          packet: packet.packet,
+        });
+      } catch (err) {
+        // The operator's timeout reports the missing counts; the local part still goes out.
+        this.logger.warn(`roomcast cluster: broadcast acks of ${this.nsp.name} stay local`, err);
+      }
+    }
+    super.broadcastWithAck(packet, opts, clientCountCallback, ack);
+  }
+
+  override async fetchSockets(opts: BroadcastOptions): Promise<SocketDetails[]> {
+    const local = await super.fetchSockets(opts);
+    if (opts.flags?.local) return local;
+    return this.request<SocketDetails>("fetchSockets", local, (requestId) => ({
+      type: MessageType.FETCH_SOCKETS,
+      uid: this.uid,
+      nsp: this.nsp.name,
+      requestId,
+      opts: toWireOptions(opts),
+    }), (message) => (message.type === MessageType.FETCH_SOCKETS_RESPONSE ? message.sockets.map(toSocketDetails) : undefined));
+  }
+
+  override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    if (!opts.flags?.local) {
+      this.publishRequest({ type: MessageType.SOCKETS_JOIN, uid: this.uid, nsp: this.nsp.name, opts: toWireOptions(opts), rooms });
+    }
+    super.addSockets(opts, rooms);
+  }
+
+  override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    if (!opts.flags?.local) {
+      this.publishRequest({ type: MessageType.SOCKETS_LEAVE, uid: this.uid, nsp: this.nsp.name, opts: toWireOptions(opts), rooms });
+    }
+    super.delSockets(opts, rooms);
+  }
+
+  override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    if (!opts.flags?.local) {
+      this.publishRequest({ type: MessageType.DISCONNECT_SOCKETS, uid: this.uid, nsp: this.nsp.name, opts: toWireOptions(opts), close });
+    }
+    super.disconnectSockets(opts, close);
+  }
+
+  /**
+   * Runs the other nodes' `serverSideEmit` listeners. With a trailing callback, waits for one
+   * reply per node alive now and calls it with `(null, replies)`, or with a PartialResponseError
+   * (`err.responses`) when a node dies or stays silent past `requestsTimeout`.
+   */
+  override serverSideEmit(args: unknown[]): void {
+    const last = args[args.length - 1];
+    if (typeof last !== "function") {
+      this.publishRequest({ type: MessageType.SERVER_SIDE_EMIT, uid: this.uid, nsp: this.nsp.name, args });
+      return;
+    }
+    const callback = last as (err: Error | null, replies: unknown[]) => void;
+    const sent = args.slice(0, -1);
+    this.request<unknown>("serverSideEmit", [], (requestId) => ({
+      type: MessageType.SERVER_SIDE_EMIT,
+      uid: this.uid,
+      nsp: this.nsp.name,
+      requestId,
+      args: sent,
+    }), (message) => (message.type === MessageType.SERVER_SIDE_EMIT_RESPONSE ? [message.args[0]] : undefined)).then(
+      (replies) => callback(null, replies),
+      (err: Error & { responses?: unknown[] }) => callback(err, err.responses ?? []),
+    );
+  }
+
+  /** Publishes a request to every node alive now and collects one answer from each. */
+  private request<T>(
+    what: string,
+    initial: T[],
+    build: (requestId: string) => ClusterRequest,
+    extract: (message: ClusterResponse) => T[] | undefined,
+  ): Promise<T[]> {
+    const nodes = this.nodes.alive();
+    if (this.closed || nodes.length === 0) return Promise.resolve(initial);
+    return new Promise<T[]>((resolve, reject) => {
+      const requestId = String(++this.sequence);
+      try {
+        this.requests.add(requestId, new CollectingRequest(what, nodes, initial, extract, resolve, reject), this.requestsTimeout);
+      } catch (err) {
+        reject(err as Error);
+        return;
+      }
+      this.publishRequest(build(requestId));
+    });
+  }
+
+  private beat(): void {
+    this.publishRequest({ type: MessageType.HEARTBEAT, uid: this.uid, nsp: this.nsp.name });
+    for (const uid of this.nodes.sweep(Date.now() - this.heartbeatTimeout)) {
+      this.counters.nodesLost++;
+      this.logger.warn(`roomcast cluster: node ${uid} of ${this.nsp.name} stopped heartbeating`);
+      this.requests.nodeGone(uid);
+    }
+  }
+
+  private listen(channel: string): void {
+    if (this.subscribed.has(channel)) return;
+    this.subscribed.add(channel);
+    this.bus.subscribe(channel, this.onPayload);
+  }
+
+  private encode(message: ClusterMessage): Uint8Array | undefined {
+    try {
+      const payload = this.codec.encode(message);
+      this.counters.encoded++;
+      return payload;
+    } catch (err) {
+      this.counters.encodeFailures++;
+      this.logger.warn(`roomcast cluster: message type ${message.type} of ${this.nsp.name} could not be encoded`, err);
+      return undefined;
+    }
+  }
+
+  private publish(channel: string, payload: Uint8Array, volatile: boolean): void {
+    this.counters.published++;
+    this.bus.publish(channel, payload, volatile);
+  }
+
+  private publishRequest(message: ClusterRequest): void {
+    if (this.closed) return;
+    const payload = this.encode(message);
+    if (payload) this.publish(this.channels.namespace, payload, false);
+  }
+
+  private respond(to: string, message: ClusterResponse): void {
+    if (this.closed) return;
+    const payload = this.encode(message);
+    if (payload) this.publish(this.channels.response(to), payload, false);
+  }
+
+  private readonly onPayload: BusListener = (payload) => {
+    if (this.closed) return;
+    const message = this.codec.decode(payload);
+    if (message === undefined) {
+      this.counters.malformed++;
+      return;
+    }
+    // A node hears its own publications; a prefix+namespace clash could bring another namespace's.
+    if (message.uid === this.uid || message.nsp !== this.nsp.name) return;
+    this.counters.received++;
+    try {
+      this.handle(message);
+    } catch (err) {
+      this.counters.handlerErrors++;
+      this.logger.warn(`roomcast cluster: failed to handle message type ${message.type} on ${this.nsp.name}`, err);
+    }
+  };
+
+  private handle(message: ClusterMessage): void {
+    const now = Date.now();
+    if (message.type !== MessageType.HEARTBEAT) this.nodes.touch(message.uid, now);
+    switch (message.type) {
+      case MessageType.HEARTBEAT:
+        this.nodes.heartbeat(message.uid, now);
+        // A newcomer learns of every node at once instead of within one heartbeat interval.
+        if (message.initial) this.publishRequest({ type: MessageType.HEARTBEAT, uid: this.uid, nsp: this.nsp.name });
+        return;
+      case MessageType.NODE_CLOSE:
+        if (this.nodes.remove(message.uid)) this.requests.nodeGone(message.uid);
+        return;
+      case MessageType.BROADCAST:
+        if (message.mid !== undefined && !this.recentIds.add(`${message.uid}:${message.mid}`)) {
+          this.counters.duplicates++;
+          return;
+        }
+        super.broadcast(new OutgoingPacket(message.packet), fromWireOptions(message.opts));
+        return;
+      case MessageType.BROADCAST_WITH_ACK: {
+        const { uid: requester, requestId } = message;
+        super.broadcastWithAck(
+          new OutgoingPacket(message.packet),
+          fromWireOptions(message.opts),
+          (clientCount) => this.respond(requester, { type: MessageType.BROADCAST_CLIENT_COUNT, uid: this.uid, nsp: this.nsp.name, requestId, clientCount }),
+          (...args) => this.respond(requester, { type: MessageType.BROADCAST_ACK, uid: this.uid, nsp: this.nsp.name, requestId, args }),
+        );
+        return;
+      }
+      case MessageType.SOCKETS_JOIN:
+        super.addSockets(fromWireOptions(message.opts), message.rooms);
+        return;
+      case MessageType.SOCKETS_LEAVE:
+        super.delSockets(fromWireOptions(message.opts), message.rooms);
+        return;
+      case MessageType.DISCONNECT_SOCKETS:
+        super.disconnectSockets(fromWireOptions(message.opts), message.close);
+        return;
+      case MessageType.FETCH_SOCKETS: {
+        const { uid: requester, requestId } = message;
+        void super.fetchSockets(fromWireOptions(message.opts)).then((found) => {
+          const sockets = found.map((socket) => this.describe(socket));
+          this.respond(requester, { type: MessageType.FETCH_SOCKETS_RESPONSE, uid: this.uid, nsp: this.nsp.name, requestId, sockets });
+        });
+        return;
+      }
+      case MessageType.SERVER_SIDE_EMIT:
+        this.onServerSideEmit(message.uid, message.requestId, message.args);
+        return;
+      case MessageType.BROADCAST_CLIENT_COUNT:
+      case MessageType.BROADCAST_ACK:
+      case MessageType.FETCH_SOCKETS_RESPONSE:
+      case MessageType.SERVER_SIDE_EMIT_RESPONSE:
+        this.requests.receive(message.requestId, message.uid, message);
+        return;
+    }
+  }
+
+  private onServerSideEmit(requester: string, requestId: string | undefined, args: unknown[]): void {
+    if (requestId === undefined) {
+      this.nsp.onServerSideEmit(args);
+      return;
+    }
+    let replied = false;
+    const reply = (...replyArgs: unknown[]): void => {
+      if (replied) return;
+      replied = true;
+      this.respond(requester, { type: MessageType.SERVER_SIDE_EMIT_RESPONSE, uid: this.uid, nsp: this.nsp.name, requestId, args: replyArgs });
+    };
+    this.nsp.onServerSideEmit([...args, reply]);
+  }
+
+  private describe(socket: SocketDetails): WireSocketDetails {
+    return {
+      id: socket.id,
+      handshake: socket.handshake,
+      rooms: [...(this.socketRooms(socket.id) ?? [])],
+      data: socket.data,
+    };
+  }
+}
+
+function toSocketDetails(wire: WireSocketDetails): SocketDetails {
+  return { id: wire.id, handshake: wire.handshake, rooms: new Set(wire.rooms), data: wire.data };
+}
+
+/**
+ * The adapter factory for `io.adapter(...)` or the server's `adapter` option: every namespace
+ * gets a ClusterAdapter on `bus`.
+ *
+ * @example
+ * const hub = new InProcessHub();
+ * const io = new Server(0, { adapter: createClusterAdapter(hub.endpoint(), { heartbeatInterval: 1000 }) });
+ */
+export function createClusterAdapter(bus: ClusterBus, opts: ClusterAdapterOptions = {}): AdapterConstructor {
+  return class extends ClusterAdapter {
+    constructor(nsp: AdapterNamespace) {
+      super(nsp, bus, opts);
+    }
+  };
+}
