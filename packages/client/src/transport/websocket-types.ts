@@ -1,0 +1,38 @@
+/**
+ * The contract both WebSocket transports implement. `#websocket` resolves to the Node one (the
+ * `ws` package) or the browser one (global WebSocket) through package.json `imports` conditions.
+ */
+
+/** Callbacks a transport reports to; none is called after `close()` or `terminate()`. */
+export interface TransportHandlers {
+  /** The handshake completed; `protocol` is the subprotocol the server selected ("" if none). */
+  onOpen(protocol: string): void;
+  /** A text frame (string) or a binary frame (Uint8Array). */
+  onMessage(data: string | Uint8Array): void;
+  onClose(code: number, reason: string): void;
+  onError(error: Error): void;
+}
+
+export interface TransportOptions {
+  /** Extra HTTP headers on the upgrade request. Node only: browsers cannot set them. */
+  extraHeaders?: Record<string, string>;
+}
+
+/** One WebSocket connection. */
+export interface Transport {
+  send(data: string | Uint8Array): void;
+  /** Starts the closing handshake (or aborts a pending open) and stops reporting. */
+  close(code?: number, reason?: string): void;
+  /** Drops the connection without a closing handshake (the peer may be gone) and stops reporting. */
+  terminate(): void;
+}
+
+export type OpenWebSocket = (
+  url: string,
+  protocols: string[],
+  options: TransportOptions,
+  handlers: TransportHandlers,
+) => Transport;
+
+/** Opens a WebSocket to `url` offering `protocols`. */
+export declare const openWebSocket: OpenWebSocket;

@@ -1,0 +1,101 @@
+import { EventEmitter } from "eventemitter3";
+
+/** A map of event names to listener signatures, e.g. `{ chat: (text: string) => void }`. */
+export interface EventsMap {
+  [event: string]: any;
+}
+
+/** The map used when no types are given: any event, any arguments. */
+export interface DefaultEventsMap {
+  [event: string]: (...args: any[]) => void;
+}
+
+export type EventNames<Map extends EventsMap> = keyof Map & string;
+
+export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Parameters<Map[Ev]>;
+
+type FallbackToUntypedListener<T> = [T] extends [never] ? (...args: any[]) => void | Promise<void> : T;
+
+/** Listener type for an event that is either reserved (`connect`, ...) or user-defined. */
+export type ReservedOrUserListener<Reserved extends EventsMap, User extends EventsMap, Ev extends string> =
+  FallbackToUntypedListener<
+    Ev extends EventNames<Reserved> ? Reserved[Ev] : Ev extends EventNames<User> ? User[Ev] : never
+  >;
+
+export type ReservedOrUserEventNames<Reserved extends EventsMap, User extends EventsMap> =
+  | EventNames<Reserved>
+  | EventNames<User>;
+
+export type Last<T extends any[]> = T extends [...infer _Head, infer L] ? L : never;
+export type AllButLast<T extends any[]> = T extends [...infer Head, infer _L] ? Head : any[];
+export type FirstArg<T> = T extends (arg: infer A, ...rest: any[]) => any ? A : any;
+
+type PrependTimeoutError<T extends any[]> = {
+  [K in keyof T]: T[K] extends (...args: infer Params) => infer Result
+    ? (err: Error | null, ...args: Params) => Result
+    : T[K];
+};
+
+/** What `timeout(ms)` does to the emit side: every ack callback gets an error first. */
+export type DecorateAcknowledgements<E extends EventsMap> = {
+  [K in keyof E]: E[K] extends (...args: infer Params) => infer Result
+    ? (...args: PrependTimeoutError<Params>) => Result
+    : E[K];
+};
+
+/**
+ * Typed facade over eventemitter3. Composition rather than inheritance, so that `Socket#emit`
+ * can mean "send to the server" while local delivery goes through `emitReserved`.
+ */
+export class TypedEmitter<ListenEvents extends EventsMap, ReservedEvents extends EventsMap> {
+  protected readonly _emitter = new EventEmitter();
+
+  /** Adds a listener. */
+  on<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
+  ): this {
+    this._emitter.on(ev, listener as (...args: any[]) => void);
+    return this;
+  }
+
+  /** Adds a listener that runs at most once. */
+  once<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
+    ev: Ev,
+    listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
+  ): this {
+    this._emitter.once(ev, listener as (...args: any[]) => void);
+    return this;
+  }
+
+  /** Removes one listener, every listener of an event, or every listener at all. */
+  off<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
+    ev?: Ev,
+    listener?: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
+  ): this {
+    if (ev === undefined) this._emitter.removeAllListeners();
+    else if (listener === undefined) this._emitter.removeAllListeners(ev);
+    else this._emitter.off(ev, listener as (...args: any[]) => void);
+    return this;
+  }
+
+  /** Alias of `off(ev)` / `off()`. */
+  removeAllListeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(ev?: Ev): this {
+    return this.off(ev);
+  }
+
+  listeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
+    ev: Ev,
+  ): ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>[] {
+    return this._emitter.listeners(ev) as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>[];
+  }
+
+  hasListeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(ev: Ev): boolean {
+    return this._emitter.listenerCount(ev) > 0;
+  }
+
+  /** Delivers a reserved event (`connect`, `disconnect`, `reconnect`, ...) to local listeners. */
+  protected emitReserved<Ev extends EventNames<ReservedEvents>>(ev: Ev, ...args: EventParams<ReservedEvents, Ev>): void {
+    this._emitter.emit(ev, ...args);
+  }
+}
