@@ -1,0 +1,20 @@
+import type { Server, Socket } from "@roomcast/core";
+import type { ChatUser, ClientToServerEvents, ServerToClientEvents } from "../shared/chat-events.js";
+
+/** What the server keeps on each socket; travels with `fetchSockets` results across nodes. */
+export interface ChatSocketData {
+  user: ChatUser;
+}
+
+// No server-to-server events: presence and messages all go through rooms.
+type InterServerEvents = Record<string, never>;
+
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, ChatSocketData>;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, ChatSocketData>;
+
+/** Chat rooms live under a prefix so a room name can never collide with a socket id (every socket is a room of its own). */
+export const ROOM_PREFIX = "room:";
+
+export function roomKey(name: string): string {
+  return ROOM_PREFIX + name;
+}

@@ -1,0 +1,58 @@
+import { createServer } from "node:http";
+import { Server } from "@roomcast/core";
+import { attachChat } from "./chat-server.js";
+import type { ChatServer } from "./chat-types.js";
+import { readNodeConfig } from "./config.js";
+import { connectRedis } from "./redis-cluster.js";
+import { createStaticHandler } from "./static-files.js";
+
+/**
+ * One demo node: the built browser app and roomcast on the same HTTP server. With REDIS_URL
+ * set it joins a cluster through the Redis adapter; without it, it runs alone in memory.
+ */
+const config = readNodeConfig();
+const log = (message: string) => console.log(`[${config.nodeId}] ${message}`);
+
+const serveStatic = createStaticHandler(config.staticDir, config.nodeId);
+const httpServer = createServer((req, res) => {
+  serveStatic(req, res).catch(() => res.destroy());
+});
+
+const io: ChatServer = new Server(httpServer, {
+  // Later: connectionStateRecovery, so a page that reconnects gets the messages it missed
+  // (the page already has a place for them; see src/web/ui/missed-messages.ts).
+});
+
+const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
+if (redis) io.adapter(redis.adapter);
+
+const detachChat = attachChat(io, { nodeId: config.nodeId, log });
+
+httpServer.on("error", (err) => {
+  console.error(`[${config.nodeId}] cannot listen on ${config.host}:${config.port}: ${err.message}`);
+  process.exit(1);
+});
+httpServer.listen(config.port, config.host, () => {
+  const address = httpServer.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const mode = config.redisUrl ? `cluster via ${config.redisUrl}` : "single node, in-memory adapter";
+  log(`listening on http://localhost:${port} (${mode})`);
+});
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: closing connections (pages reconnect to another node)`);
+  detachChat();
+  // A stuck close must not keep the process alive forever.
+  setTimeout(() => process.exit(1), 5000).unref();
+  try {
+    await io.close();
+    await redis?.close();
+  } finally {
+    process.exit(0);
+  }
+}
+process.on("SIGINT", () => void stop("SIGINT"));
+process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -1,0 +1,29 @@
+import { createAdapter } from "@roomcast/redis-adapter";
+import { Redis } from "ioredis";
+
+/**
+ * The two Redis connections the cluster adapter needs (a subscribed connection cannot publish).
+ * Both retry forever with a short backoff; the node keeps serving its own sockets meanwhile.
+ */
+export function connectRedis(url: string, log: (message: string) => void) {
+  const pubClient = new Redis(url, { retryStrategy: (times) => Math.min(times * 200, 2000), maxRetriesPerRequest: 3 });
+  const subClient = pubClient.duplicate();
+  for (const [name, client] of [["pub", pubClient], ["sub", subClient]] as const) {
+    // Log an outage once when it starts and once when it ends, not on every retry.
+    let down = false;
+    client.on("error", (err: Error) => {
+      if (!down) log(`redis ${name} connection error: ${err.message}`);
+      down = true;
+    });
+    client.on("ready", () => {
+      if (down) log(`redis ${name} connection back`);
+      down = false;
+    });
+  }
+  return {
+    adapter: createAdapter(pubClient, subClient),
+    async close(): Promise<void> {
+      await Promise.allSettled([pubClient.quit(), subClient.quit()]);
+    },
+  };
+}
