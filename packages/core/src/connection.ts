@@ -1,0 +1,384 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Socket as NetSocket } from "node:net";
+import { WebSocket, type RawData } from "ws";
+import {
+  CloseCode,
+  FROM_CLIENT,
+  type Codec,
+  type ConnectPacket,
+  type Packet,
+  PacketType,
+  ProtocolError,
+} from "@roomcast/protocol";
+import { OutgoingPacket } from "./outgoing-packet.js";
+import { createConnectionStats, type ConnectionStats, type ServerMetrics } from "./metrics.js";
+import type { ServerOptions } from "./server-options.js";
+import type { DisconnectReason, Handshake } from "./types.js";
+import { scheduleFlush } from "./write-scheduler.js";
+
+/** What a connection needs from its namespace sockets. */
+export interface ConnectionSocket {
+  /** Handles a packet addressed to this socket's namespace. */
+  _onpacket(packet: Packet): void;
+  /** The connection is gone: the socket disconnects with `reason`. */
+  _onclose(reason: DisconnectReason): void;
+}
+
+/** What a connection needs from the server that accepted it. */
+export interface ConnectionHost {
+  readonly options: ServerOptions;
+  readonly metrics: ServerMetrics;
+  /** A CONNECT arrived: resolve the namespace, run its middleware, admit or refuse. */
+  connectNamespace(conn: Connection, packet: ConnectPacket): void;
+  connectionClosed(conn: Connection): void;
+}
+
+export type ConnectionState = "open" | "closing" | "closed";
+
+/** The handshake fields every namespace socket of one connection shares. */
+export type ConnectionHandshake = Omit<Handshake, "auth">;
+
+const HEARTBEAT = new OutgoingPacket({ type: PacketType.HEARTBEAT });
+
+/* Timer phases: a single timer per connection serves all three, one after the other. */
+const AWAIT_CONNECT = 0;
+const PING_DUE = 1;
+const PONG_DUE = 2;
+
+/** ws reports protocol violations (bad frame, oversize message, bad UTF-8) with these codes. */
+function isWsProtocolError(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" && code.startsWith("WS_ERR_");
+}
+
+function parseQuery(url: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  const q = url.indexOf("?");
+  if (q === -1) return query;
+  for (const [key, value] of new URLSearchParams(url.slice(q + 1))) {
+    const existing = query[key];
+    if (existing === undefined) query[key] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else query[key] = [existing, value];
+  }
+  return query;
+}
+
+function buildHandshake(req: IncomingMessage): ConnectionHandshake {
+  const url = req.url ?? "/";
+  const origin = req.headers.origin;
+  let xdomain = false;
+  if (origin) {
+    try {
+      xdomain = new URL(origin).host !== req.headers.host;
+    } catch {
+      xdomain = true;
+    }
+  }
+  const issued = Date.now();
+  return {
+    headers: req.headers,
+    time: new Date(issued).toString(),
+    issued,
+    address: req.socket.remoteAddress ?? "",
+    xdomain,
+    secure: Boolean((req.socket as { encrypted?: boolean }).encrypted),
+    url,
+    query: parseQuery(url),
+  };
+}
+
+/**
+ * One WebSocket: decodes and dispatches inbound packets to its namespace sockets, writes outbound
+ * frames once per tick, runs the connect timeout and the heartbeat on a single timer, and enforces
+ * the outbound buffer limits. Exposed to applications as `socket.conn`.
+ */
+export class Connection {
+  /** Unique id of this connection (namespace sockets have their own ids). */
+  readonly id = randomUUID();
+  /** Per-connection counters. */
+  readonly stats: ConnectionStats = createConnectionStats();
+  readonly handshake: ConnectionHandshake;
+  /** Credentials from the `roomcast.auth.*` subprotocol entry, used when CONNECT carries none. */
+  readonly subprotocolAuth: Record<string, unknown> | undefined;
+  /** Namespace sockets multiplexed over this connection, by namespace name. */
+  readonly sockets = new Map<string, ConnectionSocket>();
+  /** Namespaces whose CONNECT is still going through middleware. */
+  readonly pendingNamespaces = new Set<string>();
+  readonly deflate: boolean;
+
+  private stateValue: ConnectionState = "open";
+  private readonly raw: NetSocket;
+  private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private flushScheduled = false;
+  private closeReason: DisconnectReason | undefined;
+  private torn = false;
+
+  private timer: NodeJS.Timeout | undefined;
+  private timerDelay = -1;
+  private phase = AWAIT_CONNECT;
+  /** Set by any inbound frame; the heartbeat only checks it, so receiving costs one store. */
+  private heard = false;
+
+  constructor(
+    readonly ws: WebSocket,
+    req: IncomingMessage,
+    readonly codec: Codec,
+    private readonly host: ConnectionHost,
+    subprotocolAuth: Record<string, unknown> | undefined,
+  ) {
+    // ws keeps the TCP socket private; frames are pre-built (once per broadcast, shared by every
+    // recipient), so they go to the socket directly instead of being re-framed by ws.send.
+    this.raw = (ws as unknown as { _socket: NetSocket })._socket;
+    this.deflate = ws.extensions.includes("permessage-deflate");
+    this.handshake = buildHandshake(req);
+    this.subprotocolAuth = subprotocolAuth;
+    ws.on("message", this.onMessage);
+    ws.on("error", this.onError);
+    ws.on("close", this.onClose);
+    this.arm(host.options.connectTimeout);
+  }
+
+  /** "open", "closing" (close frame sent) or "closed". */
+  get readyState(): ConnectionState {
+    return this.stateValue;
+  }
+
+  /** Negotiated subprotocol ("" when the client offered none and got JSON). */
+  get protocol(): string {
+    return this.ws.protocol;
+  }
+
+  /** Remote address of the TCP peer. */
+  get remoteAddress(): string {
+    return this.handshake.address;
+  }
+
+  /** Outbound bytes not yet accepted by the kernel: our queue plus the socket's buffer. */
+  get bufferedAmount(): number {
+    return this.deflate ? this.ws.bufferedAmount : this.queuedBytes + this.raw.writableLength;
+  }
+
+  /**
+   * Queues `packet` for this connection. Returns false when it was not queued: a volatile packet
+   * on a congested or closing connection (counted), or the connection is gone or over its limit.
+   */
+  push(packet: OutgoingPacket, volatile = false, compress = true): boolean {
+    const metrics = this.host.metrics;
+    if (this.stateValue !== "open") {
+      if (volatile) {
+        this.stats.volatileDrops++;
+        metrics.volatileDrops++;
+      }
+      return false;
+    }
+    const options = this.host.options;
+    const buffered = this.bufferedAmount;
+    if (volatile && buffered > options.volatileHighWaterMark) {
+      this.stats.volatileDrops++;
+      metrics.volatileDrops++;
+      return false;
+    }
+    if (this.deflate) {
+      // ws.send keeps deflated and plain frames in order through its own queue.
+      const payload = packet.payload(this.codec);
+      if (buffered + payload.length > options.maxBufferedBytes) return this.slowConsumer();
+      this.ws.send(payload, { binary: this.codec.binary, compress });
+      this.stats.packetsSent++;
+      this.stats.framesWritten++;
+      this.stats.bytesWritten += payload.length;
+      metrics.packetsSent++;
+      metrics.framesWritten++;
+      metrics.bytesWritten += payload.length;
+      return true;
+    }
+    const frame = packet.frame(this.codec);
+    if (buffered + frame.length > options.maxBufferedBytes) return this.slowConsumer();
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
+    this.stats.packetsSent++;
+    metrics.packetsSent++;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      scheduleFlush(this);
+    }
+    return true;
+  }
+
+  /** Convenience for control packets (CONNECTED, CONNECT_ERROR, DISCONNECT, ACK). */
+  send(packet: Packet): boolean {
+    return this.push(new OutgoingPacket(packet));
+  }
+
+  /** Writes everything queued this tick in one corked batch. Called by the write scheduler. */
+  flush(): void {
+    this.flushScheduled = false;
+    const queue = this.queue;
+    if (queue.length === 0) return;
+    if (this.ws.readyState !== WebSocket.OPEN || this.raw.destroyed) {
+      // ws already wrote its close frame; nothing may follow it.
+      queue.length = 0;
+      this.queuedBytes = 0;
+      return;
+    }
+    const raw = this.raw;
+    raw.cork();
+    for (let i = 0; i < queue.length; i++) raw.write(queue[i]);
+    raw.uncork();
+    const metrics = this.host.metrics;
+    this.stats.flushes++;
+    this.stats.framesWritten += queue.length;
+    this.stats.bytesWritten += this.queuedBytes;
+    metrics.flushes++;
+    metrics.framesWritten += queue.length;
+    metrics.bytesWritten += this.queuedBytes;
+    queue.length = 0;
+    this.queuedBytes = 0;
+  }
+
+  /**
+   * Closes the connection: queued frames are written first, then the close frame. Every
+   * namespace socket disconnects with `reason` right away.
+   */
+  close(code: number = CloseCode.NORMAL, reason: DisconnectReason = "server namespace disconnect", message = ""): void {
+    if (this.stateValue !== "open") return;
+    this.stateValue = "closing";
+    this.closeReason = reason;
+    this.flush();
+    this.stopTimer();
+    // A close reason is at most 123 bytes; ours are short ASCII anyway.
+    this.ws.close(code, message.length > 120 ? message.slice(0, 120) : message);
+    this.teardown(reason);
+  }
+
+  /** Sends DISCONNECT for every namespace (so the client does not reconnect), then closes with 1000. */
+  disconnectAll(): void {
+    for (const name of this.sockets.keys()) this.send({ type: PacketType.DISCONNECT, nsp: name });
+    this.close(CloseCode.NORMAL, "server namespace disconnect", "");
+  }
+
+  /** Drops the TCP connection without a close handshake (used when a peer ignores ours). */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  /** Registers a socket that joined namespace `name`; the first one starts the heartbeat. */
+  attach(name: string, socket: ConnectionSocket): void {
+    this.sockets.set(name, socket);
+    if (this.phase === AWAIT_CONNECT) {
+      this.phase = PING_DUE;
+      this.arm(this.host.options.pingInterval);
+    }
+  }
+
+  detach(name: string, socket: ConnectionSocket): void {
+    if (this.sockets.get(name) === socket) this.sockets.delete(name);
+  }
+
+  private slowConsumer(): false {
+    this.host.metrics.slowConsumerCloses++;
+    // What is queued will never be read in time; drop it rather than write it first.
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    this.close(CloseCode.SLOW_CONSUMER, "slow consumer", "slow consumer");
+    return false;
+  }
+
+  private readonly onMessage = (data: RawData, isBinary: boolean): void => {
+    this.heard = true;
+    if (this.stateValue !== "open") return;
+    let packet: Packet;
+    try {
+      const frame = isBinary ? (data as Buffer) : (data as Buffer).toString();
+      packet = this.codec.decode(frame, FROM_CLIENT);
+    } catch (err) {
+      this.host.metrics.protocolErrors++;
+      const closeCode = err instanceof ProtocolError && err.closeCode ? err.closeCode : CloseCode.PROTOCOL_ERROR;
+      this.close(closeCode, "parse error", err instanceof Error ? err.message : "invalid frame");
+      return;
+    }
+    this.stats.packetsReceived++;
+    this.host.metrics.packetsReceived++;
+    switch (packet.type) {
+      case PacketType.HEARTBEAT:
+        return;
+      case PacketType.CONNECT:
+        this.host.connectNamespace(this, packet);
+        return;
+      default:
+        // Packets for a namespace this connection has not joined (or just left) are ignored.
+        this.sockets.get(packet.nsp)?._onpacket(packet);
+    }
+  };
+
+  private readonly onError = (err: Error): void => {
+    if (isWsProtocolError(err)) {
+      this.host.metrics.protocolErrors++;
+      this.closeReason ??= "parse error";
+    } else {
+      this.closeReason ??= "transport error";
+    }
+  };
+
+  private readonly onClose = (): void => {
+    this.stateValue = "closed";
+    this.stopTimer();
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    this.teardown(this.closeReason ?? "transport close");
+  };
+
+  private teardown(reason: DisconnectReason): void {
+    if (this.torn) return;
+    this.torn = true;
+    const sockets = [...this.sockets.values()];
+    this.sockets.clear();
+    this.pendingNamespaces.clear();
+    for (const socket of sockets) socket._onclose(reason);
+    this.host.connectionClosed(this);
+  }
+
+  /** One timer per connection, re-armed with `refresh()` whenever the delay is unchanged. */
+  private arm(delay: number): void {
+    if (this.timer !== undefined && this.timerDelay === delay) {
+      this.timer.refresh();
+      return;
+    }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(this.onTimer, delay);
+    this.timer.unref();
+    this.timerDelay = delay;
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private readonly onTimer = (): void => {
+    if (this.stateValue !== "open") return;
+    const options = this.host.options;
+    switch (this.phase) {
+      case AWAIT_CONNECT:
+        this.host.metrics.connectTimeouts++;
+        this.close(CloseCode.CONNECT_TIMEOUT, "transport close", "connect timeout");
+        return;
+      case PING_DUE:
+        this.heard = false;
+        this.phase = PONG_DUE;
+        this.push(HEARTBEAT);
+        this.arm(options.pingTimeout);
+        return;
+      case PONG_DUE:
+        if (!this.heard) {
+          this.host.metrics.heartbeatTimeouts++;
+          this.close(CloseCode.HEARTBEAT_TIMEOUT, "ping timeout", "ping timeout");
+          return;
+        }
+        this.phase = PING_DUE;
+        this.arm(options.pingInterval);
+    }
+  };
+}

@@ -1,0 +1,212 @@
+import { randomBytes } from "node:crypto";
+import { PacketType } from "@roomcast/protocol";
+import type { Adapter, AdapterConstructor, AdapterNamespace } from "./adapter.js";
+import { BroadcastOperator, assertNotReserved, type BroadcastHost } from "./broadcast-operator.js";
+import { BroadcastSurface } from "./broadcast-surface.js";
+import type { Connection } from "./connection.js";
+import type { ServerMetrics } from "./metrics.js";
+import type { ServerOptions } from "./server-options.js";
+import { Socket } from "./socket.js";
+import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.js";
+import type { SocketId } from "./types.js";
+
+/** Local events of a namespace. */
+export interface NamespaceReservedEvents<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> {
+  connect(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void;
+  connection(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void;
+}
+
+/** A connection middleware: `next()` admits the socket, `next(err)` answers CONNECT_ERROR. */
+export type Middleware<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  SocketData = any,
+> = (
+  socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  next: (err?: Error & { data?: unknown }) => void,
+) => void;
+
+/** What a namespace needs from its server. */
+export interface NamespaceHost {
+  readonly options: ServerOptions;
+  readonly counters: ServerMetrics;
+  readonly adapterConstructor: AdapterConstructor;
+  nextAckId(): number;
+}
+
+/**
+ * A namespace: a set of sockets with its own middleware, rooms and adapter. Created with
+ * `io.of(name)`; the main namespace is `io.sockets` ("/").
+ */
+export class Namespace<
+    ListenEvents extends EventsMap = DefaultEventsMap,
+    EmitEvents extends EventsMap = ListenEvents,
+    ServerSideEvents extends EventsMap = DefaultEventsMap,
+    SocketData = any,
+  >
+  extends BroadcastSurface<
+    ServerSideEvents,
+    EmitEvents,
+    NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    SocketData
+  >
+  implements AdapterNamespace, BroadcastHost
+{
+  /** Connected sockets of this namespace on this node, by id. */
+  readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  adapter!: Adapter;
+  private readonly middleware: Middleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
+
+  constructor(
+    readonly server: NamespaceHost,
+    readonly name: string,
+    /** Set for a child of a dynamic (RegExp or function) namespace. */
+    readonly parent?: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+  ) {
+    super();
+    this.initAdapter();
+  }
+
+  /** (Re)creates the adapter; called again when `io.adapter(…)` changes the adapter class. */
+  initAdapter(): void {
+    this.adapter = new this.server.adapterConstructor(this);
+    void Promise.resolve()
+      .then(() => this.adapter.init())
+      .catch((err) => this.server.options.logger.error(`adapter of ${this.name} failed to start`, err));
+  }
+
+  get options(): ServerOptions {
+    return this.server.options;
+  }
+
+  get counters(): ServerMetrics {
+    return this.server.counters;
+  }
+
+  nextAckId(): number {
+    return this.server.nextAckId();
+  }
+
+  createSocketId(): SocketId {
+    // Random, not sequential: ids are visible to clients and must not reveal or predict others.
+    return randomBytes(12).toString("base64url");
+  }
+
+  protected newBroadcastOperator(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator(this);
+  }
+
+  /** Adds a connection middleware. @example nsp.use((socket, next) => socket.handshake.auth.token ? next() : next(new Error("unauthorized"))) */
+  use(fn: Middleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this.middleware.push(fn);
+    return this;
+  }
+
+  /**
+   * Sends an event to the other nodes' namespaces of the same name. On a single node nothing
+   * listens; with a trailing callback it is called with `(null, [])`.
+   */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+    assertNotReserved(ev);
+    this.adapter.serverSideEmit([ev, ...args]);
+    return true;
+  }
+
+  /** Promise form of `serverSideEmit` with an ack: resolves to the other nodes' replies. */
+  serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: unknown[]): Promise<unknown[]> {
+    return new Promise((resolve, reject) => {
+      try {
+        assertNotReserved(ev);
+        this.adapter.serverSideEmit([ev, ...args, (err: Error | null, replies: unknown[]) => (err ? reject(err) : resolve(replies))]);
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+
+  /** Runs listeners for a server-side event another node sent (called by cluster adapters). */
+  onServerSideEmit(args: unknown[]): void {
+    try {
+      this.emitUntyped(args[0] as string, ...args.slice(1));
+    } catch (err) {
+      this.reportError(err);
+    }
+  }
+
+  /** Admits `conn` into this namespace after its middleware (the parent's first, for a child). */
+  _add(conn: Connection, auth: Record<string, unknown>): void {
+    const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, conn, auth);
+    const chain = this.parent ? [...this.parent.middleware, ...this.middleware] : this.middleware;
+    this.runMiddleware(chain, socket, 0, (err) => {
+      conn.pendingNamespaces.delete(this.name);
+      if (conn.readyState !== "open" || conn.sockets.has(this.name)) return;
+      if (err) {
+        this.counters.connectErrors++;
+        const packet = { type: PacketType.CONNECT_ERROR, nsp: this.name, message: err.message || "connection refused" } as const;
+        conn.send(err.data === undefined ? packet : { ...packet, data: err.data });
+        return;
+      }
+      this.sockets.set(socket.id, socket);
+      socket._onconnect();
+      this.announce(socket);
+    });
+  }
+
+  private announce(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    for (const nsp of this.parent ? [this, this.parent] : [this]) {
+      for (const ev of ["connect", "connection"] as const) {
+        if (!socket.connected) return;
+        try {
+          nsp.emitReserved(ev, socket);
+        } catch (err) {
+          socket.reportError(err);
+        }
+      }
+    }
+  }
+
+  private runMiddleware(
+    chain: Middleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[],
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    index: number,
+    done: (err?: Error & { data?: unknown }) => void,
+  ): void {
+    if (index === chain.length) {
+      done();
+      return;
+    }
+    let called = false;
+    const next = (err?: Error & { data?: unknown }): void => {
+      if (called) return;
+      called = true;
+      if (err) done(err);
+      else this.runMiddleware(chain, socket, index + 1, done);
+    };
+    try {
+      chain[index](socket, next);
+    } catch (err) {
+      this.counters.handlerErrors++;
+      next(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  /** Forgets a disconnected socket. */
+  _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    if (this.sockets.get(socket.id) === socket) this.sockets.delete(socket.id);
+  }
+
+  reportError(err: unknown): void {
+    this.counters.handlerErrors++;
+    this.server.options.logger.error(`unhandled error in namespace ${this.name}`, err);
+  }
+
+  [Symbol.for("nodejs.rejection")](err: unknown): void {
+    this.reportError(err);
+  }
+}

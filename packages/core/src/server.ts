@@ -1,0 +1,405 @@
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { CloseCode, ErrorCode, MAX_ACK_ID, PacketType, Subprotocol, jsonCodec, type ConnectPacket } from "@roomcast/protocol";
+import { msgpackCodec } from "@roomcast/protocol/msgpack";
+import type { AdapterConstructor } from "./adapter.js";
+import type { BroadcastOperator } from "./broadcast-operator.js";
+import { BroadcastSurface } from "./broadcast-surface.js";
+import { Connection, type ConnectionHost } from "./connection.js";
+import { createServerMetrics, type ServerMetrics } from "./metrics.js";
+import { Namespace, type Middleware, type NamespaceHost } from "./namespace.js";
+import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.js";
+import { resolveOptions, type ServerOptions } from "./server-options.js";
+import type { Socket } from "./socket.js";
+import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.js";
+import { UpgradeGuard, authFromSubprotocols, negotiateSubprotocol, rejectUpgrade, requestPath } from "./upgrade-guard.js";
+
+/** Local events of the server (those of the main namespace, plus "new_namespace"). */
+export interface ServerReservedEvents<
+  ListenEvents extends EventsMap,
+  EmitEvents extends EventsMap,
+  ServerSideEvents extends EventsMap,
+  SocketData,
+> {
+  connect(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void;
+  connection(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void;
+  new_namespace(namespace: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void;
+}
+
+/**
+ * The roomcast server: Socket.IO's server API over plain WebSocket frames.
+ *
+ * @example
+ * const io = new Server<ClientToServer, ServerToClient>(httpServer, { allowedOrigins: ["https://app.example"] });
+ * io.on("connection", (socket) => socket.on("chat", (text) => socket.broadcast.emit("chat", text)));
+ */
+export class Server<
+    ListenEvents extends EventsMap = DefaultEventsMap,
+    EmitEvents extends EventsMap = ListenEvents,
+    ServerSideEvents extends EventsMap = DefaultEventsMap,
+    SocketData = any,
+  >
+  extends BroadcastSurface<
+    ServerSideEvents,
+    EmitEvents,
+    ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    SocketData
+  >
+  implements ConnectionHost, NamespaceHost
+{
+  readonly options: ServerOptions;
+  /** Mutable counters; exposed read-only as `metrics`. */
+  readonly counters: ServerMetrics = createServerMetrics();
+  /** The main namespace, "/". */
+  readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  /** The HTTP server this server is attached to, if any. */
+  httpServer: HttpServer | undefined;
+
+  private adapterClass: AdapterConstructor;
+  private readonly namespaces = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
+  private readonly parents: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
+  private readonly connections = new Set<Connection>();
+  private readonly guard: UpgradeGuard;
+  private readonly wss: WebSocketServer;
+  private ownsHttpServer = false;
+  private savedRequestListeners: ((...args: any[]) => void)[] = [];
+  private ackId = 0;
+  private closing: Promise<void> | undefined;
+
+  /**
+   * @param srv an HTTP server to attach to, a port to listen on (a server is created), or the options.
+   */
+  constructor(srv?: HttpServer | number | Partial<ServerOptions>, options?: Partial<ServerOptions>) {
+    super();
+    if (srv !== undefined && typeof srv === "object" && !isHttpServer(srv)) {
+      options = srv;
+      srv = undefined;
+    }
+    this.options = resolveOptions(options);
+    this.adapterClass = this.options.adapter;
+    this.guard = new UpgradeGuard(this.options);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: this.options.maxPayload,
+      perMessageDeflate: this.options.perMessageDeflate,
+      handleProtocols: (offered) => negotiateSubprotocol(offered),
+    });
+    // ws emits server-level errors for failed handshakes; the socket is already answered.
+    this.wss.on("error", () => {});
+    this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+    this.sockets.on("connect", (socket) => this.emitReserved("connect", socket));
+    this.sockets.on("connection", (socket) => this.emitReserved("connection", socket));
+    if (srv !== undefined) this.attach(srv as HttpServer | number);
+  }
+
+  /** Read-only counters of this server (see ServerMetrics). */
+  get metrics(): Readonly<ServerMetrics> {
+    return this.counters;
+  }
+
+  get adapterConstructor(): AdapterConstructor {
+    return this.adapterClass;
+  }
+
+  /** The endpoint path (option `path`). */
+  path(): string {
+    return this.options.path;
+  }
+
+  /** Sets the adapter class of every namespace (call before clients connect). */
+  adapter(): AdapterConstructor;
+  adapter(constructor: AdapterConstructor): this;
+  adapter(constructor?: AdapterConstructor): AdapterConstructor | this {
+    if (constructor === undefined) return this.adapterClass;
+    this.adapterClass = constructor;
+    for (const nsp of this.namespaces.values()) nsp.initAdapter();
+    return this;
+  }
+
+  nextAckId(): number {
+    this.ackId = this.ackId >= MAX_ACK_ID ? 0 : this.ackId + 1;
+    return this.ackId;
+  }
+
+  protected newBroadcastOperator(): BroadcastOperator<EmitEvents, SocketData> {
+    return (this.sockets as unknown as { newBroadcastOperator(): BroadcastOperator<EmitEvents, SocketData> }).newBroadcastOperator();
+  }
+
+  /** Attaches to an HTTP server, or creates one listening on `port`. */
+  attach(srv: HttpServer | number): this {
+    if (this.httpServer) throw new Error("this server is already attached");
+    if (typeof srv === "number") {
+      const server = createServer();
+      this.ownsHttpServer = true;
+      this.bind(server);
+      server.listen(srv);
+      return this;
+    }
+    this.bind(srv);
+    return this;
+  }
+
+  /** Same as `attach`. */
+  listen(srv: HttpServer | number): this {
+    return this.attach(srv);
+  }
+
+  private bind(server: HttpServer): void {
+    this.httpServer = server;
+    server.on("upgrade", this.onUpgrade);
+    // Plain requests to our path get 426; everything else goes to the listeners already there.
+    this.savedRequestListeners = server.listeners("request") as ((...args: any[]) => void)[];
+    server.removeAllListeners("request");
+    server.on("request", this.onRequest);
+  }
+
+  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (requestPath(req.url) === this.options.path) {
+      const body = JSON.stringify({ code: "ERR_UPGRADE_REQUIRED", message: "this endpoint only accepts WebSocket upgrades" });
+      res.writeHead(426, { "Content-Type": "application/json", Upgrade: "websocket", Connection: "Upgrade" });
+      res.end(body);
+      return;
+    }
+    if (this.savedRequestListeners.length === 0) {
+      res.writeHead(404).end();
+      return;
+    }
+    for (const listener of this.savedRequestListeners) listener.call(this.httpServer, req, res);
+  };
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (requestPath(req.url) !== this.options.path) {
+      // Someone else's upgrade, unless nobody else can be listening on a server we created.
+      if (this.ownsHttpServer) socket.destroy();
+      return;
+    }
+    const onEarlyError = (): void => {
+      socket.destroy();
+    };
+    socket.on("error", onEarlyError);
+    if (this.closing) {
+      rejectUpgrade(socket, { status: 503, code: ErrorCode.SERVER_CLOSED, message: "server is closing" });
+      return;
+    }
+    this.guard.check(req, (rejection) => {
+      if (rejection) {
+        this.counters.upgradesRejected++;
+        rejectUpgrade(socket, rejection);
+        return;
+      }
+      const address = req.socket.remoteAddress;
+      if (socket.destroyed || this.closing) {
+        this.guard.release(address);
+        socket.destroy();
+        return;
+      }
+      let accepted = false;
+      if (this.options.maxConnectionsPerIp > 0) {
+        // ws answers a malformed handshake itself and never calls back: free the slot then.
+        socket.once("close", () => {
+          if (!accepted) this.guard.release(address);
+        });
+      }
+      socket.off("error", onEarlyError);
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        accepted = true;
+        this.accept(ws, req);
+      });
+    });
+  };
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const codec = ws.protocol === Subprotocol.MSGPACK ? msgpackCodec : jsonCodec;
+    const auth = authFromSubprotocols(req.headers["sec-websocket-protocol"]);
+    const conn = new Connection(ws, req, codec, this, auth);
+    this.connections.add(conn);
+    this.counters.connections++;
+    this.counters.connectionsOpened++;
+    if (this.closing) conn.close(CloseCode.SERVICE_RESTART, "server shutting down", "server shutting down");
+  }
+
+  /** ConnectionHost: a connection ended. */
+  connectionClosed(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    this.counters.connections--;
+    this.guard.release(conn.remoteAddress);
+  }
+
+  /** ConnectionHost: resolves the namespace of a CONNECT (creating a dynamic child if one matches) and admits. */
+  connectNamespace(conn: Connection, packet: ConnectPacket): void {
+    const name = packet.nsp;
+    if (conn.sockets.has(name) || conn.pendingNamespaces.has(name)) return;
+    if (conn.sockets.size + conn.pendingNamespaces.size >= this.options.maxNamespacesPerConnection) {
+      this.counters.connectErrors++;
+      conn.send({
+        type: PacketType.CONNECT_ERROR,
+        nsp: name,
+        message: "Too many namespaces",
+        data: { code: ErrorCode.TOO_MANY_NAMESPACES },
+      });
+      return;
+    }
+    const auth = packet.auth ?? conn.subprotocolAuth ?? {};
+    conn.pendingNamespaces.add(name);
+    const existing = this.namespaces.get(name);
+    if (existing) {
+      existing._add(conn, auth);
+      return;
+    }
+    this.matchDynamic(name, auth, 0, (nsp) => {
+      if (nsp) {
+        nsp._add(conn, auth);
+        return;
+      }
+      conn.pendingNamespaces.delete(name);
+      this.counters.connectErrors++;
+      if (conn.readyState === "open") {
+        conn.send({ type: PacketType.CONNECT_ERROR, nsp: name, message: "Invalid namespace", data: { code: ErrorCode.UNKNOWN_NAMESPACE } });
+      }
+    });
+  }
+
+  private matchDynamic(
+    name: string,
+    auth: Record<string, unknown>,
+    index: number,
+    done: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | undefined) => void,
+  ): void {
+    const parent = this.parents[index];
+    if (!parent) {
+      done(undefined);
+      return;
+    }
+    parent.matches(name, auth, (allowed) => {
+      if (!allowed) {
+        this.matchDynamic(name, auth, index + 1, done);
+        return;
+      }
+      // Another CONNECT may have created it while the matcher ran.
+      let nsp = this.namespaces.get(name);
+      if (!nsp) {
+        nsp = parent.createChild(name);
+        this.namespaces.set(name, nsp);
+        try {
+          this.emitReserved("new_namespace", nsp);
+        } catch (err) {
+          this.reportError(err);
+        }
+      }
+      done(nsp);
+    });
+  }
+
+  /**
+   * A namespace: `io.of("/admin")` (created if needed), or a dynamic one from a RegExp or a
+   * matcher function whose children are created on first connect.
+   */
+  of(name: string | RegExp | NamespaceMatcher): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+    if (typeof name === "function" || name instanceof RegExp) {
+      const matcher: NamespaceMatcher =
+        typeof name === "function" ? name : (nsp, _auth, next) => next(null, (name as RegExp).test(nsp));
+      const parent = new ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, matcher);
+      this.parents.push(parent);
+      return parent;
+    }
+    const normalized = name.startsWith("/") ? name : `/${name}`;
+    let nsp = this.namespaces.get(normalized);
+    if (!nsp) {
+      nsp = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, normalized);
+      this.namespaces.set(normalized, nsp);
+      if (this.sockets) {
+        try {
+          this.emitReserved("new_namespace", nsp);
+        } catch (err) {
+          this.reportError(err);
+        }
+      }
+    }
+    return nsp;
+  }
+
+  /** Adds a connection middleware to the main namespace. */
+  use(fn: Middleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): this {
+    this.sockets.use(fn);
+    return this;
+  }
+
+  /** See Namespace#serverSideEmit (main namespace). */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: EventParams<ServerSideEvents, Ev>): boolean {
+    return this.sockets.serverSideEmit(ev, ...args);
+  }
+
+  /** See Namespace#serverSideEmitWithAck (main namespace). */
+  serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(ev: Ev, ...args: unknown[]): Promise<unknown[]> {
+    return this.sockets.serverSideEmitWithAck(ev, ...args);
+  }
+
+  /**
+   * Shuts down: every connection closes with 1012 (clients reconnect elsewhere), pending acks and
+   * timers are cleared, adapters are closed, and the HTTP server is closed. Peers that do not
+   * answer the close handshake within `closeTimeout` are cut off.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutdown());
+  }
+
+  private async shutdown(): Promise<void> {
+    const closed: Promise<void>[] = [];
+    for (const conn of [...this.connections]) {
+      if (conn.ws.readyState !== conn.ws.CLOSED) {
+        closed.push(new Promise<void>((resolve) => conn.ws.once("close", () => resolve())));
+      }
+      conn.close(CloseCode.SERVICE_RESTART, "server shutting down", "server shutting down");
+    }
+    if (closed.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), this.options.closeTimeout);
+      });
+      const outcome = await Promise.race([Promise.all(closed), deadline]);
+      clearTimeout(timer);
+      if (outcome === "timeout") {
+        for (const conn of [...this.connections]) conn.terminate();
+        // Terminated sockets report "close" asynchronously; nothing more to wait for.
+      }
+    }
+    for (const nsp of new Set([...this.namespaces.values(), ...this.parents])) {
+      try {
+        await nsp.adapter.close();
+      } catch (err) {
+        this.reportError(err);
+      }
+    }
+    this.wss.close();
+    const server = this.httpServer;
+    if (server) {
+      server.off("upgrade", this.onUpgrade);
+      server.off("request", this.onRequest);
+      for (const listener of this.savedRequestListeners) server.on("request", listener);
+      this.savedRequestListeners = [];
+      await new Promise<void>((resolve) => {
+        if (!server.listening) {
+          resolve();
+          return;
+        }
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    }
+  }
+
+  reportError(err: unknown): void {
+    this.counters.handlerErrors++;
+    this.options.logger.error("unhandled error in a server listener", err);
+  }
+
+  [Symbol.for("nodejs.rejection")](err: unknown): void {
+    this.reportError(err);
+  }
+}
+
+function isHttpServer(value: object): value is HttpServer {
+  return typeof (value as { listen?: unknown }).listen === "function" && typeof (value as { on?: unknown }).on === "function";
+}

@@ -1,0 +1,481 @@
+import {
+  ErrorCode,
+  PacketType,
+  RESERVED_EVENTS,
+  RoomcastError,
+  type EventPacket,
+  type Packet,
+} from "@roomcast/protocol";
+import type { Adapter, AdapterSocket } from "./adapter.js";
+import { AckRegistry } from "./ack-registry.js";
+import { BroadcastOperator, assertNotReserved } from "./broadcast-operator.js";
+import type { Connection, ConnectionSocket } from "./connection.js";
+import type { Namespace } from "./namespace.js";
+import { OutgoingPacket } from "./outgoing-packet.js";
+import {
+  TypedEventEmitter,
+  type AllButLast,
+  type DecorateAcknowledgements,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventNamesWithAck,
+  type EventParams,
+  type EventsMap,
+  type FirstArg,
+  type Last,
+} from "./typed-events.js";
+import type { BroadcastFlags, DisconnectReason, Handshake, Room, SocketId } from "./types.js";
+
+/** Local events of a server-side socket. */
+export interface SocketReservedEvents {
+  disconnect(reason: DisconnectReason): void;
+  disconnecting(reason: DisconnectReason): void;
+  error(err: Error): void;
+}
+
+/** A packet middleware: sees `[event, ...args]` before listeners; `next(err)` emits "error" instead. */
+export type PacketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
+
+type AnyListener = (event: string, ...args: any[]) => void;
+type AckFunction = (...args: any[]) => void;
+
+const NO_FLAGS: Readonly<BroadcastFlags> = Object.freeze({});
+
+/**
+ * One client in one namespace. Many sockets (one per namespace) share a Connection.
+ *
+ * @example
+ * io.on("connection", (socket) => {
+ *   socket.join("lobby");
+ *   socket.on("chat", (text, ack) => { socket.to("lobby").emit("chat", text); ack("ok"); });
+ * });
+ */
+export class Socket<
+    ListenEvents extends EventsMap = DefaultEventsMap,
+    EmitEvents extends EventsMap = ListenEvents,
+    ServerSideEvents extends EventsMap = DefaultEventsMap,
+    SocketData = any,
+  >
+  extends TypedEventEmitter<ListenEvents, SocketReservedEvents>
+  implements AdapterSocket, ConnectionSocket
+{
+  readonly id: SocketId;
+  readonly handshake: Handshake;
+  /** Application data, shared with other nodes through `fetchSockets()`. */
+  data: SocketData = {} as SocketData;
+  /** True from the CONNECTED packet until disconnect. */
+  connected = false;
+
+  private flags: Readonly<BroadcastFlags> = NO_FLAGS;
+  // Created on first use: most sockets never wait for an ack or use packet middleware.
+  private ackRegistry: AckRegistry | undefined;
+  private packetMiddleware: PacketMiddleware[] | undefined;
+  private anyListeners: AnyListener[] | undefined;
+  private anyOutgoingListeners: AnyListener[] | undefined;
+
+  constructor(
+    readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    /** The WebSocket connection this socket lives on (codec, address, counters, `close()`). */
+    readonly conn: Connection,
+    auth: Record<string, unknown>,
+  ) {
+    super();
+    this.id = nsp.createSocketId();
+    this.handshake = { ...conn.handshake, auth };
+  }
+
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  /** The rooms this socket is in (a copy); its own id room included. */
+  get rooms(): Set<Room> {
+    return new Set(this.nsp.adapter.socketRooms(this.id));
+  }
+
+  get adapter(): Adapter {
+    return this.nsp.adapter;
+  }
+
+  private get acks(): AckRegistry {
+    const counters = this.nsp.counters;
+    return (this.ackRegistry ??= new AckRegistry(
+      this.nsp.options.maxPendingAcks,
+      (err) => this.reportError(err),
+      () => counters.ackTimeouts++,
+    ));
+  }
+
+  /** Number of acks this socket is waiting for. */
+  get pendingAcks(): number {
+    return this.ackRegistry?.size ?? 0;
+  }
+
+  // ---- emitting to this client ----
+
+  /**
+   * Sends an event to this client. A trailing function is the ack callback: plain `(…reply)`, or
+   * `(err, …reply)` after `timeout(ms)`. Throws ERR_RESERVED_EVENT for reserved names and
+   * ERR_TOO_MANY_PENDING_ACKS when `maxPendingAcks` acks are already waiting (with `timeout`, the
+   * callback gets that error instead).
+   */
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    assertNotReserved(ev);
+    const flags = this.flags;
+    this.flags = NO_FLAGS;
+    const data: unknown[] = [ev, ...args];
+    const last = data[data.length - 1];
+    if (typeof last === "function") {
+      data.pop();
+      return this.send_(data, flags, last as AckFunction, flags.timeout !== undefined);
+    }
+    return this.send_(data, flags, undefined, false);
+  }
+
+  /**
+   * Sends an event and resolves with the client's reply. Rejects with ERR_ACK_TIMEOUT after
+   * `timeout(ms)`, and with ERR_ACK_CANCELLED when the socket disconnects first.
+   */
+  emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
+    ev: Ev,
+    ...args: AllButLast<EventParams<EmitEvents, Ev>>
+  ): Promise<FirstArg<Last<EventParams<EmitEvents, Ev>>>> {
+    const flags = this.flags;
+    this.flags = NO_FLAGS;
+    return new Promise((resolve, reject) => {
+      try {
+        assertNotReserved(ev);
+        const callback = (err: Error | null, reply: unknown): void => (err ? reject(err) : resolve(reply as never));
+        this.send_([ev, ...args], flags, callback, true);
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+
+  private send_(data: unknown[], flags: Readonly<BroadcastFlags>, ack: AckFunction | undefined, withError: boolean): boolean {
+    let id: number | undefined;
+    if (ack !== undefined) {
+      if (!this.connected) {
+        if (withError) queueMicrotask(() => ack(new RoomcastError(ErrorCode.ACK_CANCELLED, "socket has been disconnected")));
+        return false;
+      }
+      id = this.nsp.nextAckId();
+      if (!this.acks.add(id, ack, withError, flags.timeout)) {
+        const err = new RoomcastError(ErrorCode.TOO_MANY_PENDING_ACKS, "too many pending acks on this socket");
+        if (!withError) throw err;
+        queueMicrotask(() => ack(err));
+        return false;
+      }
+    }
+    const packet: EventPacket = id === undefined ? { type: PacketType.EVENT, nsp: this.nsp.name, data } : { type: PacketType.EVENT, nsp: this.nsp.name, data, id };
+    if (this.anyOutgoingListeners !== undefined) this.notifyAny(this.anyOutgoingListeners, data);
+    return this.conn.push(new OutgoingPacket(packet), flags.volatile === true, flags.compress !== false);
+  }
+
+  /** Sends a "message" event. */
+  send(...args: EventParams<EmitEvents, "message">): this {
+    this.emit("message", ...args);
+    return this;
+  }
+
+  /** Same as `send`. */
+  write(...args: EventParams<EmitEvents, "message">): this {
+    return this.send(...args);
+  }
+
+  /** The next emit may be dropped when this connection is congested (counted in metrics). */
+  get volatile(): this {
+    this.flags = { ...this.flags, volatile: true };
+    return this;
+  }
+
+  compress(compress: boolean): this {
+    this.flags = { ...this.flags, compress };
+    return this;
+  }
+
+  /** The ack of the next emit fails with ERR_ACK_TIMEOUT after `ms`. */
+  timeout(ms: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
+    this.flags = { ...this.flags, timeout: ms };
+    return this as never;
+  }
+
+  // ---- broadcasting from this socket (the sender is always left out) ----
+
+  private newBroadcastOperator(): BroadcastOperator<EmitEvents, SocketData> {
+    const flags = this.flags;
+    this.flags = NO_FLAGS;
+    return new BroadcastOperator(this.nsp, undefined, new Set([this.id]), flags);
+  }
+
+  /** Targets members of `room` except this socket. */
+  to(room: Room | readonly Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.newBroadcastOperator().to(room);
+  }
+
+  in(room: Room | readonly Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.to(room);
+  }
+
+  except(room: Room | readonly Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.newBroadcastOperator().except(room);
+  }
+
+  /** Every socket of the namespace except this one. */
+  get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.newBroadcastOperator();
+  }
+
+  /** Only this node's sockets. */
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.newBroadcastOperator().local;
+  }
+
+  // ---- rooms ----
+
+  /**
+   * Joins one or more rooms. A no-op after disconnect. Throws ERR_TOO_MANY_ROOMS past
+   * `maxRoomsPerSocket`. Returns what the adapter returns (void in memory, maybe a promise).
+   */
+  join(rooms: Room | readonly Room[]): Promise<void> | void {
+    if (!this.connected) return;
+    const list = typeof rooms === "string" ? [rooms] : rooms;
+    const current = this.nsp.adapter.socketRooms(this.id);
+    let added = 0;
+    for (const room of list) if (!current?.has(room)) added++;
+    if ((current?.size ?? 0) + added > this.nsp.options.maxRoomsPerSocket) {
+      throw new RoomcastError(ErrorCode.TOO_MANY_ROOMS, `a socket may be in at most ${this.nsp.options.maxRoomsPerSocket} rooms`);
+    }
+    return this.nsp.adapter.addAll(this.id, list) as Promise<void> | void;
+  }
+
+  leave(room: Room): Promise<void> | void {
+    if (!this.connected) return;
+    return this.nsp.adapter.del(this.id, room) as Promise<void> | void;
+  }
+
+  // ---- middleware and catch-all listeners ----
+
+  /** Adds a packet middleware. @example socket.use(([event], next) => event === "admin" ? next(new Error("no")) : next()) */
+  use(fn: PacketMiddleware): this {
+    (this.packetMiddleware ??= []).push(fn);
+    return this;
+  }
+
+  /** Listens to every incoming event: `(event, ...args)`. */
+  onAny(listener: AnyListener): this {
+    (this.anyListeners ??= []).push(listener);
+    return this;
+  }
+
+  prependAny(listener: AnyListener): this {
+    (this.anyListeners ??= []).unshift(listener);
+    return this;
+  }
+
+  offAny(listener?: AnyListener): this {
+    this.anyListeners = removeListener(this.anyListeners, listener);
+    return this;
+  }
+
+  listenersAny(): AnyListener[] {
+    return this.anyListeners ? [...this.anyListeners] : [];
+  }
+
+  /** Listens to every event this socket sends (direct emits and broadcasts it receives). */
+  onAnyOutgoing(listener: AnyListener): this {
+    (this.anyOutgoingListeners ??= []).push(listener);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: AnyListener): this {
+    (this.anyOutgoingListeners ??= []).unshift(listener);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: AnyListener): this {
+    this.anyOutgoingListeners = removeListener(this.anyOutgoingListeners, listener);
+    return this;
+  }
+
+  listenersAnyOutgoing(): AnyListener[] {
+    return this.anyOutgoingListeners ? [...this.anyOutgoingListeners] : [];
+  }
+
+  // ---- disconnecting ----
+
+  /**
+   * Leaves the namespace: the client gets DISCONNECT ("io server disconnect", no reconnection).
+   * With `close`, every namespace of the connection gets DISCONNECT and the WebSocket closes (1000).
+   */
+  disconnect(close = false): this {
+    if (!this.connected) return this;
+    if (close) {
+      this.conn.disconnectAll();
+    } else {
+      this.conn.send({ type: PacketType.DISCONNECT, nsp: this.nsp.name });
+      this._onclose("server namespace disconnect");
+    }
+    return this;
+  }
+
+  // ---- AdapterSocket ----
+
+  /** Queues a broadcast packet; called by the adapter once per recipient, allocation-free. */
+  deliver(packet: OutgoingPacket, flags: BroadcastFlags | undefined): void {
+    if (flags !== undefined) {
+      const id = (packet.packet as { id?: number }).id;
+      if (id !== undefined && flags.timeout !== undefined) this.ackRegistry?.setExpiry(id, flags.timeout);
+    }
+    if (this.anyOutgoingListeners !== undefined) this.notifyAny(this.anyOutgoingListeners, (packet.packet as EventPacket).data);
+    this.conn.push(packet, flags?.volatile === true, flags?.compress !== false);
+  }
+
+  expectAck(id: number, callback: (err: Error | null, ...args: unknown[]) => void): void {
+    if (!this.connected) {
+      callback(new RoomcastError(ErrorCode.ACK_CANCELLED, "socket has been disconnected"));
+      return;
+    }
+    if (!this.acks.add(id, callback, true)) {
+      callback(new RoomcastError(ErrorCode.TOO_MANY_PENDING_ACKS, "too many pending acks on this socket"));
+    }
+  }
+
+  // ---- called by Namespace and Connection ----
+
+  /** Admission completed: joins its own room, tells the client, registers with the connection. */
+  _onconnect(): void {
+    this.connected = true;
+    this.nsp.adapter.addAll(this.id, [this.id]);
+    this.conn.attach(this.nsp.name, this);
+    const options = this.nsp.options;
+    this.conn.send({
+      type: PacketType.CONNECTED,
+      nsp: this.nsp.name,
+      info: { sid: this.id, pingInterval: options.pingInterval, pingTimeout: options.pingTimeout },
+    });
+  }
+
+  _onpacket(packet: Packet): void {
+    switch (packet.type) {
+      case PacketType.EVENT:
+        this.onEvent(packet);
+        return;
+      case PacketType.ACK:
+        this.ackRegistry?.resolve(packet.id, packet.data);
+        return;
+      case PacketType.DISCONNECT:
+        this._onclose("client namespace disconnect");
+        return;
+    }
+  }
+
+  _onclose(reason: DisconnectReason): void {
+    if (!this.connected) return;
+    this.safely("disconnecting", reason);
+    this.nsp.adapter.delAll(this.id);
+    this.nsp._remove(this);
+    this.conn.detach(this.nsp.name, this);
+    this.connected = false;
+    this.ackRegistry?.cancelAll();
+    this.safely("disconnect", reason);
+  }
+
+  private onEvent(packet: EventPacket): void {
+    const event = packet.data;
+    const name = event[0] as string;
+    // A peer may not trigger the API's own events ("disconnect", "error"...).
+    if (RESERVED_EVENTS.has(name) || name === "error") return;
+    if (packet.id !== undefined) event.push(this.ackFor(packet.id));
+    const middleware = this.packetMiddleware;
+    if (middleware === undefined) this.dispatch(event);
+    else this.runPacketMiddleware(middleware, event, 0);
+  }
+
+  private runPacketMiddleware(middleware: PacketMiddleware[], event: unknown[], index: number): void {
+    if (index === middleware.length) {
+      this.dispatch(event);
+      return;
+    }
+    let called = false;
+    const next = (err?: Error): void => {
+      if (called || !this.connected) return;
+      called = true;
+      if (err) this.reportError(err);
+      else this.runPacketMiddleware(middleware, event, index + 1);
+    };
+    try {
+      middleware[index](event, next);
+    } catch (err) {
+      next(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private dispatch(event: unknown[]): void {
+    if (!this.connected) return;
+    if (this.anyListeners !== undefined) this.notifyAny(this.anyListeners, event);
+    try {
+      this.emitUntyped(event[0] as string, ...event.slice(1));
+    } catch (err) {
+      this.reportError(err);
+    }
+  }
+
+  /** The callback handed to a listener for a client event with an ack: answers once. */
+  private ackFor(id: number): AckFunction {
+    let sent = false;
+    return (...data: unknown[]) => {
+      if (sent) return;
+      sent = true;
+      if (this.connected) this.conn.send({ type: PacketType.ACK, nsp: this.nsp.name, id, data });
+    };
+  }
+
+  private notifyAny(listeners: AnyListener[], event: unknown[]): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(...(event as [string, ...unknown[]]));
+      } catch (err) {
+        this.reportError(err);
+      }
+    }
+  }
+
+  private safely(ev: "disconnect" | "disconnecting", reason: DisconnectReason): void {
+    try {
+      this.emitReserved(ev, reason);
+    } catch (err) {
+      this.reportError(err);
+    }
+  }
+
+  /** A handler, middleware or callback failed: "error" listeners hear it, else the logger does. */
+  reportError(err: unknown): void {
+    this.nsp.counters.handlerErrors++;
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (this.listenerCount("error") > 0) {
+      try {
+        this.emitReserved("error", error);
+        return;
+      } catch (thrown) {
+        this.nsp.options.logger.error(`an "error" listener of socket ${this.id} threw`, thrown);
+        return;
+      }
+    }
+    this.nsp.options.logger.error(`unhandled error on socket ${this.id} (${this.nsp.name})`, error);
+  }
+
+  /** Listener promises that reject land here (captureRejections). */
+  [Symbol.for("nodejs.rejection")](err: unknown, event: string | symbol): void {
+    if (event === "error") this.nsp.options.logger.error(`an "error" listener of socket ${this.id} rejected`, err);
+    else this.reportError(err);
+  }
+}
+
+function removeListener(listeners: AnyListener[] | undefined, listener: AnyListener | undefined): AnyListener[] | undefined {
+  if (listeners === undefined || listener === undefined) return undefined;
+  const index = listeners.indexOf(listener);
+  if (index !== -1) listeners.splice(index, 1);
+  return listeners.length === 0 ? undefined : listeners;
+}

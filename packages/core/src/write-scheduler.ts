@@ -1,0 +1,34 @@
+/** Something with queued output that should be written once per tick. */
+export interface Flushable {
+  flush(): void;
+}
+
+/*
+ * One queue for the whole process: every connection that received packets during the current
+ * tick is listed once and written once, in a single microtask. A broadcast to 10k sockets thus
+ * costs 10k writes per tick at most, however many packets each socket got.
+ */
+const dirty: Flushable[] = [];
+let scheduled = false;
+
+function flushAll(): void {
+  // Index loop: a flush may mark more connections dirty (a close handler emitting); they run too.
+  for (let i = 0; i < dirty.length; i++) {
+    try {
+      dirty[i].flush();
+    } catch {
+      // A connection's failure is its own; the others still get written.
+    }
+  }
+  dirty.length = 0;
+  scheduled = false;
+}
+
+/** Lists `target` for the next flush. The caller keeps its own "already listed" flag. */
+export function scheduleFlush(target: Flushable): void {
+  dirty.push(target);
+  if (!scheduled) {
+    scheduled = true;
+    queueMicrotask(flushAll);
+  }
+}
