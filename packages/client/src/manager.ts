@@ -175,9 +175,8 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     if (!socket) {
       socket = new Socket(this, nsp, opts);
       this.nsps.set(nsp, socket);
-    } else if (this._autoConnect && !socket.active) {
-      socket.connect();
     }
+    if (this._autoConnect && !socket.active) socket.connect();
     return socket as Socket<L, E>;
   }
 

@@ -139,7 +139,6 @@ export class Socket<
         dropped,
       );
     }
-    if (io._autoConnect) this.connect();
   }
 
   get disconnected(): boolean {
