@@ -22,3 +22,4 @@ export type * from "./typed-events.js";
 export { TypedEventEmitter } from "./typed-events.js";
 export type { BroadcastFlags, BroadcastOptions, DisconnectReason, Handshake, Room, SocketId } from "./types.js";
 export { CloseCode, ErrorCode, RoomcastError, ProtocolError } from "@roomcast/protocol";
+export * from "./cluster/index.js";

@@ -28,21 +28,28 @@ export function channelNames(prefix: string, nsp: string): ChannelNames {
 
 /**
  * Default test for a socket's private room (the room named after its id). Roomcast socket ids are
- * 20 base64url characters. Private rooms have no channel of their own: subscribing to them would
- * cost one subscription per connected socket (a SUBSCRIBE on connect, an UNSUBSCRIBE on
- * disconnect) for rooms that hold one member, so `to(socketId)` goes out on the namespace channel
- * instead. Sender and receiver apply the same pure test to the room name, so they always agree
- * on the channel; a user room that happens to look like an id is still delivered, only unscoped.
+ * 12 random bytes in base64url (16 characters; 20 for 15-byte ids as Socket.IO uses). Private
+ * rooms get no channel of their own: that would cost one subscription per connected socket (a
+ * SUBSCRIBE on connect, an UNSUBSCRIBE on disconnect) for rooms of one member, so `to(socketId)`
+ * goes out on the namespace channel instead.
+ *
+ * Sender and receiver apply the same pure test to the room name, so they always agree on the
+ * channel whatever the answer: a user room that looks like an id is still delivered, only
+ * without room scoping, and an id that does not look like one gets its own channel. Requiring
+ * both letter cases keeps ordinary names such as "engineering-team" scoped.
  */
 export function looksLikeSocketId(room: Room): boolean {
-  if (room.length !== 20) return false;
-  for (let i = 0; i < 20; i++) {
+  const length = room.length;
+  if (length !== 16 && length !== 20) return false;
+  let upper = false;
+  let lower = false;
+  for (let i = 0; i < length; i++) {
     const c = room.charCodeAt(i);
-    const ok =
-      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 /* - */ || c === 95; /* _ */
-    if (!ok) return false;
+    if (c >= 65 && c <= 90) upper = true;
+    else if (c >= 97 && c <= 122) lower = true;
+    else if (!((c >= 48 && c <= 57) || c === 45 /* - */ || c === 95) /* _ */) return false;
   }
-  return true;
+  return upper && lower;
 }
 
 /** How a broadcast is routed: which rooms get a channel of their own. */
