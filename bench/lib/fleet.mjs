@@ -14,6 +14,7 @@ export async function startServer(system, { redisPort, profileDir, name } = {}) 
   });
   const ready = await Promise.race([child.once("ready"), child.exit.then(() => { throw new Error(`${system} server died on start`); })]);
   child.port = ready.port;
+  child.fdLimit = ready.fdLimit;
   return child;
 }
 

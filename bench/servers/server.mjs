@@ -3,6 +3,8 @@
  * profiling), reads its port from the `ready` message, then drives broadcasts over IPC. The server
  * reports its own cpuUsage and memoryUsage, so client processes never count against it.
  */
+import { readFileSync } from "node:fs";
+import { getHeapStatistics } from "node:v8";
 import { serveIpc } from "../lib/child.mjs";
 import { nowMs } from "../lib/histogram.mjs";
 import { fixedPayload, stampedPayload } from "../lib/payload.mjs";
@@ -17,8 +19,18 @@ function gc() {
   for (let i = 0; i < 4; i++) globalThis.gc();
 }
 
+/** memoryUsage reads /proc, which needs a free descriptor; at the fd limit fall back to V8's view. */
+function memory() {
+  try {
+    return process.memoryUsage();
+  } catch {
+    const heap = getHeapStatistics();
+    return { heapUsed: heap.used_heap_size, heapTotal: heap.total_heap_size, external: heap.external_memory, rss: NaN, arrayBuffers: NaN };
+  }
+}
+
 function stats() {
-  return { cpu: process.cpuUsage(), mem: process.memoryUsage(), connections: server.connections() };
+  return { cpu: process.cpuUsage(), mem: memory(), connections: server.connections() };
 }
 
 let paced = undefined;
@@ -63,4 +75,15 @@ serveIpc({
     await Promise.race([server.close(), new Promise((r) => setTimeout(r, 2000))]);
   },
 });
-process.send({ type: "ready", port: server.port });
+/** The open-files limit decides how many connections one process can hold; report it. */
+function fdLimit() {
+  try {
+    const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((l) => l.startsWith("Max open files"));
+    const [soft, hard] = line.slice("Max open files".length).trim().split(/\s+/);
+    return { soft: Number(soft) || soft, hard: Number(hard) || hard };
+  } catch {
+    return undefined;
+  }
+}
+
+process.send({ type: "ready", port: server.port, fdLimit: fdLimit() });
