@@ -1,6 +1,6 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Server } from "./mini-server.js";
+import { Server } from "@roomcast/core";
 
 export type { Server };
 
