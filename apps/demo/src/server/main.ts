@@ -3,7 +3,6 @@ import { Server } from "@roomcast/core";
 import { attachChat } from "./chat-server.js";
 import type { ChatServer } from "./chat-types.js";
 import { readNodeConfig } from "./config.js";
-import { connectRedis } from "./redis-cluster.js";
 import { createStaticHandler } from "./static-files.js";
 
 /**
@@ -23,7 +22,8 @@ const io: ChatServer = new Server(httpServer, {
   // (the page already has a place for them; see src/web/ui/missed-messages.ts).
 });
 
-const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
+// Loaded only in cluster mode: a single node never touches Redis.
+const redis = config.redisUrl ? (await import("./redis-cluster.js")).connectRedis(config.redisUrl, log) : undefined;
 if (redis) io.adapter(redis.adapter);
 
 const detachChat = attachChat(io, { nodeId: config.nodeId, log });
