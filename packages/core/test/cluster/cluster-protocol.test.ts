@@ -54,6 +54,15 @@ describe("ClusterAdapter protocol (in-process bus, fake namespaces)", () => {
     expect(b.adapter.metrics.duplicates + c.adapter.metrics.duplicates).toBe(4);
   });
 
+  it("passes volatile and compress to remote sockets, never local", async () => {
+    const [a, b] = await cluster(2);
+    const remote = b.nsp.connect();
+    await settle();
+    a.adapter.broadcast(event("v"), { rooms: new Set(), flags: { volatile: true, compress: false } });
+    await waitFor(() => remote.received.length === 1, "delivery");
+    expect(remote.received[0].flags).toEqual({ volatile: true, compress: false });
+  });
+
   it("ignores bytes that are not a cluster message", async () => {
     const [a, b] = await cluster(2);
     const channel = b.bus.subscriptions()[0];
