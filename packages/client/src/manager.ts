@@ -306,7 +306,12 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     }
     if (packet.type === PacketType.CONNECTED) {
       const { pingInterval, pingTimeout } = packet.info;
-      if (typeof pingInterval === "number" && typeof pingTimeout === "number") this.window = pingInterval + pingTimeout;
+      if (typeof pingInterval === "number" && typeof pingTimeout === "number") {
+        this.window = pingInterval + pingTimeout;
+        // the watchdog was armed for the (longer) `timeout`: re-arm it for the heartbeat window
+        clearTimeout(this.watchdog);
+        this.armWatchdog();
+      }
       // a namespace got through: the connection is healthy, so the next outage starts from attempt 0
       this.backoff.reset();
     }
