@@ -26,7 +26,7 @@ for (const bundle of bundles) {
     minify: true,
     format: "esm",
     platform: "browser",
-    target: "es2020",
+    target: "es2022",
     // "source" makes workspace packages resolve to their TypeScript; "browser" picks the native WebSocket
     conditions: ["source", "browser"],
     outfile,

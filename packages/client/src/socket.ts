@@ -17,7 +17,7 @@ import {
   type EventNames,
   type EventParams,
   type EventsMap,
-  type FirstArg,
+  type FirstNonErrorArg,
   type Last,
   TypedEmitter,
 } from "./typed-events.js";
@@ -220,7 +220,7 @@ export class Socket<
   emitWithAck<Ev extends EventNames<EmitEvents>>(
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
-  ): Promise<FirstArg<Last<EventParams<EmitEvents, Ev>>>> {
+  ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {
     const errorFirst = this.flags.timeout !== undefined || this.opts.ackTimeout !== undefined || this.queue !== undefined;
     return new Promise((resolve, reject) => {
       const ack = errorFirst ? (err: Error | null, value: any) => (err ? reject(err) : resolve(value)) : resolve;

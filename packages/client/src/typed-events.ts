@@ -29,6 +29,12 @@ export type ReservedOrUserEventNames<Reserved extends EventsMap, User extends Ev
 export type Last<T extends any[]> = T extends [...infer _Head, infer L] ? L : never;
 export type AllButLast<T extends any[]> = T extends [...infer Head, infer _L] ? Head : any[];
 export type FirstArg<T> = T extends (arg: infer A, ...rest: any[]) => any ? A : any;
+/** The reply an ack callback receives, skipping the error slot `timeout()` adds. */
+export type FirstNonErrorArg<T> = T extends (...args: infer Params) => any
+  ? [Params[0]] extends [Error | null]
+    ? Params[1]
+    : Params[0]
+  : any;
 
 type PrependTimeoutError<T extends any[]> = {
   [K in keyof T]: T[K] extends (...args: infer Params) => infer Result

@@ -52,7 +52,9 @@ export class AckRegistry {
   /** Delivers the server's ack; unknown ids (late, or already given up) are ignored. */
   resolve(id: number, args: unknown[]): void {
     const entry = this.take(id);
-    if (entry) entry.errorFirst ? entry.callback(null, ...args) : entry.callback(...args);
+    if (!entry) return;
+    if (entry.errorFirst) entry.callback(null, ...args);
+    else entry.callback(...args);
   }
 
   /** Gives up on one ack: error-first callbacks hear `error`, others are forgotten. */

@@ -65,7 +65,8 @@ export class RetryQueue {
     entry.inFlight = false;
     if (err === null || entry.tries > this.retries) {
       this.queue.shift();
-      if (entry.ack) err === null ? entry.ack(null, ...reply) : entry.ack(err);
+      if (err === null) entry.ack?.(null, ...reply);
+      else entry.ack?.(err);
     }
     this.drain();
   }
