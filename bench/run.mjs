@@ -170,7 +170,7 @@ function markdown(results, rows) {
       }
       lines.push(`${p.busyMs.toFixed(0)} ms busy of ${p.totalMs.toFixed(0)} ms profiled; shares are of busy time`, "", "| self ms | share | frame |", "|---:|---:|---|");
       for (const f of p.frames) lines.push(`| ${f.selfMs.toFixed(1)} | ${(f.share * 100).toFixed(1)}% | \`${f.frame}\` |`);
-      lines.push("");
+      lines.push("", `by module: ${p.modules.map((m) => `${m.module} ${(m.share * 100).toFixed(0)}%`).join(", ")}`, "");
     }
   }
   return lines.join("\n");

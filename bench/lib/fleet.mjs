@@ -1,12 +1,12 @@
 /** Starting and stopping one system's server process and its client processes. */
+import { join } from "node:path";
 import { Child, waitFor } from "./child.mjs";
 
 const SERVER = new URL("../servers/server.mjs", import.meta.url);
 const CLIENT = new URL("../load/client.mjs", import.meta.url);
 
-export async function startServer(system, { redisPort, profileDir, name } = {}) {
+export async function startServer(system, { redisPort, name } = {}) {
   const execArgv = ["--expose-gc"];
-  if (profileDir) execArgv.push("--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name ?? system}.cpuprofile`);
   const child = new Child(SERVER, {
     args: [JSON.stringify({ system, host: "127.0.0.1", redisPort })],
     execArgv,
@@ -47,4 +47,18 @@ export async function startClients(system, server, count, { processes = 1, rooms
 
 export async function stopAll(children) {
   await Promise.all(children.filter(Boolean).map((c) => c.stop()));
+}
+
+/**
+ * Runs the measured phase `fn`, with the server's CPU profiler on when profiling was asked for:
+ * only the phase is profiled, not process start-up or connection set-up.
+ */
+export async function measured(server, ctx, name, fn) {
+  if (!ctx?.profileDir) return fn();
+  await server.request("profileStart");
+  try {
+    return await fn();
+  } finally {
+    await server.request("profileStop", { file: join(ctx.profileDir, `${name}.cpuprofile`) }).catch(() => {});
+  }
 }

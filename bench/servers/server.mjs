@@ -3,8 +3,9 @@
  * profiling), reads its port from the `ready` message, then drives broadcasts over IPC. The server
  * reports its own cpuUsage and memoryUsage, so client processes never count against it.
  */
-import { readFileSync } from "node:fs";
-import { getHeapStatistics } from "node:v8";
+import { readFileSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector";
+import { getHeapStatistics, writeHeapSnapshot } from "node:v8";
 import { serveIpc } from "../lib/child.mjs";
 import { nowMs } from "../lib/histogram.mjs";
 import { fixedPayload, stampedPayload } from "../lib/payload.mjs";
@@ -34,12 +35,37 @@ function stats() {
 }
 
 let paced = undefined;
+let profiler = undefined;
 
 serveIpc({
   stats,
   gc() {
     gc();
     return stats();
+  },
+  /** Starts V8's CPU profiler on this process (the same profiler as --cpu-prof, for one phase). */
+  async profileStart() {
+    profiler = new Session();
+    profiler.connect();
+    const post = (method, params) => new Promise((resolve, reject) => profiler.post(method, params, (err, r) => (err ? reject(err) : resolve(r))));
+    await post("Profiler.enable");
+    await post("Profiler.setSamplingInterval", { interval: 200 });
+    await post("Profiler.start");
+    return {};
+  },
+  async profileStop(msg) {
+    if (!profiler) return {};
+    const session = profiler;
+    profiler = undefined;
+    const { profile } = await new Promise((resolve, reject) => session.post("Profiler.stop", (err, r) => (err ? reject(err) : resolve(r))));
+    session.disconnect();
+    writeFileSync(msg.file, JSON.stringify(profile));
+    return { file: msg.file };
+  },
+  /** Writes a heap snapshot (after gc) for tools/heap-diff.mjs. */
+  heapSnapshot(msg) {
+    gc();
+    return { file: writeHeapSnapshot(msg.file) };
   },
   roomSize: (msg) => ({ size: server.roomSize(msg.room) }),
   /** `count` broadcasts in one synchronous loop: a burst. */

@@ -4,7 +4,8 @@
  * (local delivery) and on B (through Redis: the figure the target is about).
  */
 import { startRedis } from "../lib/redis.mjs";
-import { startClients, startServer, stopAll } from "../lib/fleet.mjs";
+import { join } from "node:path";
+import { measured, startClients, startServer, stopAll } from "../lib/fleet.mjs";
 import { collect } from "./latency.mjs";
 
 export async function crossnode(system, opts, ctx) {
@@ -13,7 +14,7 @@ export async function crossnode(system, opts, ctx) {
   const fleets = [];
   try {
     for (const node of ["a", "b"]) {
-      servers.push(await startServer(system, { redisPort: redis.port, profileDir: ctx.profileDir, name: `crossnode-${system}-${node}` }));
+      servers.push(await startServer(system, { redisPort: redis.port, name: `crossnode-${system}-${node}` }));
     }
     const half = Math.ceil(opts.clients / 2);
     for (const server of servers) fleets.push(await startClients(system, server, half, { processes: 1 }));
@@ -21,7 +22,10 @@ export async function crossnode(system, opts, ctx) {
     // Warm-up also gives room subscriptions time to settle.
     await a.request("paced", { room: "bench", rate: opts.rate, durationMs: opts.warmupMs });
     await Promise.all(fleets.flatMap((f) => f.children).map((c) => c.request("latencyStart")));
-    const { sent } = await a.request("paced", { room: "bench", rate: opts.rate, durationMs: opts.durationMs });
+    const [b] = servers.slice(1);
+    if (ctx.profileDir) await b.request("profileStart");
+    const { sent } = await measured(a, ctx, `crossnode-${system}-a`, () => a.request("paced", { room: "bench", rate: opts.rate, durationMs: opts.durationMs }));
+    if (ctx.profileDir) await b.request("profileStop", { file: join(ctx.profileDir, `crossnode-${system}-b.cpuprofile`) });
     await new Promise((r) => setTimeout(r, 500));
     const local = await collect(fleets[0].children);
     const remote = await collect(fleets[1].children);

@@ -4,7 +4,7 @@
  * received an earlier one, so socket buffers stay bounded and the pipe stays full.
  */
 import { nowMs } from "../lib/histogram.mjs";
-import { startClients, startServer, stopAll } from "../lib/fleet.mjs";
+import { measured, startClients, startServer, stopAll } from "../lib/fleet.mjs";
 
 async function sendBursts(server, clients, { bursts, burstSize, window }) {
   await Promise.all(clients.map((c) => c.request("fanout", { burstSize, total: bursts * burstSize })));
@@ -34,18 +34,20 @@ async function sendBursts(server, clients, { bursts, burstSize, window }) {
 
 export async function fanout(system, opts, ctx) {
   const { clients: n, broadcasts, burstSize } = opts;
-  const server = await startServer(system, { profileDir: ctx.profileDir, name: `fanout-${system}` });
+  const server = await startServer(system);
   let fleet;
   try {
     fleet = await startClients(system, server, n, { processes: opts.clientProcesses });
     const clients = fleet.children;
     // Warm-up round so the JIT has compiled the broadcast path before it is measured.
     await sendBursts(server, clients, { bursts: 2, burstSize, window: 2 });
-    const before = await server.request("stats");
-    const t0 = nowMs();
-    await sendBursts(server, clients, { bursts: Math.ceil(broadcasts / burstSize), burstSize, window: opts.window ?? 2 });
-    const elapsedMs = nowMs() - t0;
-    const after = await server.request("stats");
+    const { before, after, elapsedMs } = await measured(server, ctx, `fanout-${system}`, async () => {
+      const before = await server.request("stats");
+      const t0 = nowMs();
+      await sendBursts(server, clients, { bursts: Math.ceil(broadcasts / burstSize), burstSize, window: opts.window ?? 2 });
+      const elapsedMs = nowMs() - t0;
+      return { before, elapsedMs, after: await server.request("stats") };
+    });
     const deliveries = n * Math.ceil(broadcasts / burstSize) * burstSize;
     const cpuMs = (after.cpu.user - before.cpu.user + after.cpu.system - before.cpu.system) / 1000;
     return {

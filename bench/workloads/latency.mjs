@@ -3,7 +3,7 @@
  * (monotonic clock, same machine); clients record receipt minus send time.
  */
 import { Histogram } from "../lib/histogram.mjs";
-import { startClients, startServer, stopAll } from "../lib/fleet.mjs";
+import { measured, startClients, startServer, stopAll } from "../lib/fleet.mjs";
 
 export async function collect(clients) {
   const histogram = new Histogram();
@@ -12,13 +12,13 @@ export async function collect(clients) {
 }
 
 export async function latency(system, opts, ctx) {
-  const server = await startServer(system, { profileDir: ctx.profileDir, name: `latency-${system}` });
+  const server = await startServer(system);
   let fleet;
   try {
     fleet = await startClients(system, server, opts.clients, { processes: opts.clientProcesses });
     await server.request("paced", { room: "bench", rate: opts.rate, durationMs: opts.warmupMs });
     await Promise.all(fleet.children.map((c) => c.request("latencyStart")));
-    const { sent } = await server.request("paced", { room: "bench", rate: opts.rate, durationMs: opts.durationMs });
+    const { sent } = await measured(server, ctx, `latency-${system}`, () => server.request("paced", { room: "bench", rate: opts.rate, durationMs: opts.durationMs }));
     // Let in-flight broadcasts land.
     await new Promise((r) => setTimeout(r, 300));
     const summary = await collect(fleet.children);
