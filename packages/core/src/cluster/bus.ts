@@ -10,8 +10,11 @@ export interface ClusterBus {
    * instead of being queued.
    */
   publish(channel: string, payload: Uint8Array, volatile: boolean): void;
-  /** Adds a listener; the first listener of a channel subscribes to it. */
-  subscribe(channel: string, listener: BusListener): void;
+  /**
+   * Adds a listener; the first listener of a channel subscribes to it. May return a promise that
+   * settles once the subscription is active (it never rejects).
+   */
+  subscribe(channel: string, listener: BusListener): void | Promise<void>;
   /** Removes a listener; the last one leaving unsubscribes. */
   unsubscribe(channel: string, listener: BusListener): void;
   /** Counters of the transport itself (publish failures, reconnects...), shown in `adapter.metrics`. */

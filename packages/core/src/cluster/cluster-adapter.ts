@@ -130,9 +130,10 @@ export class ClusterAdapter extends Adapter {
     this.recentIds = new RecentIds(opts.dedupWindow ?? 2000);
 
     // Started here rather than in init() so the adapter works whether or not its owner calls init.
-    this.listen(this.channels.namespace);
-    this.listen(this.channels.response(this.uid));
-    this.publishRequest({ type: MessageType.HEARTBEAT, uid: this.uid, nsp: nsp.name, initial: true });
+    // The first heartbeat waits for the subscriptions: the answers to it must not be missed.
+    void Promise.all([this.listen(this.channels.namespace), this.listen(this.channels.response(this.uid))]).then(() =>
+      this.publishRequest({ type: MessageType.HEARTBEAT, uid: this.uid, nsp: nsp.name, initial: true }),
+    );
     this.heartbeatTimer = setInterval(() => this.beat(), opts.heartbeatInterval ?? 5000);
     this.heartbeatTimer.unref();
   }
@@ -309,10 +310,10 @@ export class ClusterAdapter extends Adapter {
     }
   }
 
-  private listen(channel: string): void {
+  private listen(channel: string): void | Promise<void> {
     if (this.subscribed.has(channel)) return;
     this.subscribed.add(channel);
-    this.bus.subscribe(channel, this.onPayload);
+    return this.bus.subscribe(channel, this.onPayload);
   }
 
   private encode(message: ClusterMessage): Uint8Array | undefined {

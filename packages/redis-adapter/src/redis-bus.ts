@@ -1,0 +1,172 @@
+import { type BusListener, ChannelListeners, type ClusterBus, type ClusterLogger } from "@roomcast/core";
+import type { Cluster, Redis } from "ioredis";
+
+/** An ioredis client: a single Redis or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** `classic`: PUBLISH/SUBSCRIBE. `sharded`: SPUBLISH/SSUBSCRIBE (Redis 7+, scales with Redis Cluster). */
+export type PubSubMode = "classic" | "sharded";
+
+export interface RedisBusOptions {
+  /**
+   * Publishes that may wait for Redis at once (unacknowledged, or queued by ioredis while the
+   * connection is down); one more is dropped and counted. Bounds memory during an outage.
+   * Default 5000.
+   */
+  maxPendingPublishes?: number;
+  /** Default `console`. */
+  logger?: ClusterLogger;
+}
+
+interface BusCounters {
+  /** Publishes Redis acknowledged. */
+  published: number;
+  /** Publishes Redis never acknowledged (connection lost with the command in flight, retries exhausted). */
+  publishFailures: number;
+  /** Messages dropped without being sent: volatile while Redis was down, or too many pending. */
+  dropped: number;
+  /** Messages handed to ioredis while the connection was down; sent after reconnecting, late. */
+  queuedWhileDown: number;
+  subscribeFailures: number;
+  /** `error` events of either client. */
+  errors: number;
+  /** Times the subscriber connection came back (and resubscribed). */
+  reconnects: number;
+}
+
+function isReady(client: RedisClient): boolean {
+  return client.status === "ready";
+}
+
+/**
+ * Redis I/O for the cluster adapter: publishes on one client and subscribes on another (a
+ * connection in subscriber mode cannot publish). One bus serves every namespace of a server.
+ *
+ * Faults: both clients get an `error` listener, so a Redis outage never becomes an unhandled
+ * error. ioredis reconnects on its own and, with `autoResubscribe` (its default), subscribes
+ * again to every channel. What is lost in between is counted in `metrics` and logged once per
+ * outage.
+ */
+export class RedisBus implements ClusterBus {
+  private readonly listeners = new ChannelListeners();
+  private readonly counters: BusCounters = {
+    published: 0,
+    publishFailures: 0,
+    dropped: 0,
+    queuedWhileDown: 0,
+    subscribeFailures: 0,
+    errors: 0,
+    reconnects: 0,
+  };
+  private readonly maxPendingPublishes: number;
+  private readonly logger: ClusterLogger;
+  private pendingPublishes = 0;
+  /** Losses since the last time both connections were up; reported when they are again. */
+  private lossesInOutage = 0;
+  private queuedInOutage = 0;
+  private outage = false;
+  private subscriberWasReady: boolean;
+  /** Before the first connection, ioredis queuing commands is the normal start, not an outage. */
+  private publisherWasReady: boolean;
+
+  constructor(
+    private readonly pub: RedisClient,
+    private readonly sub: RedisClient,
+    private readonly mode: PubSubMode,
+    opts: RedisBusOptions = {},
+  ) {
+    this.maxPendingPublishes = opts.maxPendingPublishes ?? 5000;
+    this.logger = opts.logger ?? console;
+    this.subscriberWasReady = isReady(sub);
+    this.publisherWasReady = isReady(pub);
+
+    const onError = (err: Error): void => {
+      this.counters.errors++;
+      if (!this.outage) {
+        this.outage = true;
+        this.logger.warn(`roomcast redis: connection problem (${err.message}); reconnecting`);
+      }
+    };
+    pub.on("error", onError);
+    sub.on("error", onError);
+    sub.on(mode === "classic" ? "messageBuffer" : "smessageBuffer", (channel: Buffer | string, message: Buffer) => {
+      this.listeners.dispatch(channel.toString(), message, (err) => this.logger.warn("roomcast redis: a listener threw", err));
+    });
+    sub.on("ready", () => {
+      if (this.subscriberWasReady) this.counters.reconnects++;
+      this.subscriberWasReady = true;
+      this.reportRecovery();
+    });
+    pub.on("ready", () => {
+      this.publisherWasReady = true;
+      this.reportRecovery();
+    });
+  }
+
+  get metrics(): Readonly<Record<string, number>> {
+    return { ...this.counters, pendingPublishes: this.pendingPublishes };
+  }
+
+  publish(channel: string, payload: Uint8Array, volatile: boolean): void {
+    const up = isReady(this.pub);
+    if ((volatile && !up) || this.pendingPublishes >= this.maxPendingPublishes) {
+      this.counters.dropped++;
+      this.noteLoss();
+      return;
+    }
+    if (!up && this.publisherWasReady) {
+      this.counters.queuedWhileDown++;
+      this.queuedInOutage++;
+    }
+    const message = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    this.pendingPublishes++;
+    const sent = this.mode === "classic" ? this.pub.publish(channel, message) : this.pub.spublish(channel, message);
+    sent.then(
+      () => {
+        this.pendingPublishes--;
+        this.counters.published++;
+      },
+      () => {
+        this.pendingPublishes--;
+        this.counters.publishFailures++;
+        this.noteLoss();
+      },
+    );
+  }
+
+  subscribe(channel: string, listener: BusListener): Promise<void> | void {
+    if (!this.listeners.add(channel, listener)) return;
+    const done = this.mode === "classic" ? this.sub.subscribe(channel) : this.sub.ssubscribe(channel);
+    return done.then(
+      () => {},
+      (err: Error) => {
+        this.counters.subscribeFailures++;
+        this.logger.warn(`roomcast redis: could not subscribe to ${channel}`, err.message);
+      },
+    );
+  }
+
+  unsubscribe(channel: string, listener: BusListener): void {
+    if (!this.listeners.remove(channel, listener)) return;
+    const done = this.mode === "classic" ? this.sub.unsubscribe(channel) : this.sub.sunsubscribe(channel);
+    // A failed unsubscribe only means extra messages, which the adapter ignores.
+    done.catch(() => {});
+  }
+
+  private noteLoss(): void {
+    this.lossesInOutage++;
+    if (this.lossesInOutage === 1) this.logger.warn("roomcast redis: messages are being lost while Redis is unreachable");
+  }
+
+  private reportRecovery(): void {
+    if (!isReady(this.pub) || !isReady(this.sub)) return;
+    if (this.outage || this.lossesInOutage > 0 || this.queuedInOutage > 0) {
+      this.logger.warn(
+        `roomcast redis: connection restored; during the outage ${this.lossesInOutage} message(s) were lost and ${this.queuedInOutage} sent late`,
+      );
+    }
+    this.outage = false;
+    this.lossesInOutage = 0;
+    this.queuedInOutage = 0;
+  }
+}
