@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { ProcessGroup } from "./process-group.js";
-import { waitForHttp } from "./wait-for.js";
+import { waitForProcessServing } from "./wait-for.js";
 
 /** The balancer config shipped with the demo (same relative place from src/cluster and dist/cluster). */
 export const HAPROXY_CONFIG = fileURLToPath(new URL("../../deploy/haproxy.cfg", import.meta.url));
@@ -45,10 +45,10 @@ export async function startCluster(group: ProcessGroup, plan: ClusterPlan): Prom
   }
 
   const nodes = plan.nodePorts.map((port, i) => ({ name: nodeName(i), port }));
-  for (const node of nodes) startNode(group, plan, node, redisUrl);
-  await Promise.all(nodes.map((node) => waitForHttp(`http://127.0.0.1:${node.port}/healthz`, timeout)));
+  const children = nodes.map((node) => startNode(group, plan, node, redisUrl));
+  await Promise.all(nodes.map((node, i) => waitForProcessServing(node.name, children[i], `http://127.0.0.1:${node.port}/healthz`, timeout)));
 
-  group.start("haproxy", "haproxy", ["-db", "-f", HAPROXY_CONFIG], {
+  const haproxy = group.start("haproxy", "haproxy", ["-db", "-f", HAPROXY_CONFIG], {
     env: {
       ...process.env,
       DEMO_LB_BIND: plan.balancerBind,
@@ -57,7 +57,7 @@ export async function startCluster(group: ProcessGroup, plan: ClusterPlan): Prom
       DEMO_NODE3: `127.0.0.1:${plan.nodePorts[2]}`,
     },
   });
-  await waitForHttp(`http://127.0.0.1:${plan.balancerPort}/healthz`, timeout);
+  await waitForProcessServing("haproxy", haproxy, `http://127.0.0.1:${plan.balancerPort}/healthz`, timeout);
   return { url: `http://localhost:${plan.balancerPort}`, redisUrl, nodes };
 }
 

@@ -1,4 +1,19 @@
+import type { ChildProcess } from "node:child_process";
 import { get } from "node:http";
+
+/** Like waitForHttp, but fails at once if `child` (the process meant to serve `url`) exits first. */
+export async function waitForProcessServing(name: string, child: ChildProcess, url: string, timeoutMs: number): Promise<void> {
+  let onExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
+  const exited = new Promise<never>((_, reject) => {
+    onExit = (code, signal) => reject(new Error(`${name} exited (${signal ?? `code ${code}`}) before serving ${url}`));
+    child.once("exit", onExit);
+  });
+  try {
+    await Promise.race([waitForHttp(url, timeoutMs), exited]);
+  } finally {
+    child.off("exit", onExit!);
+  }
+}
 
 /** Resolves once `url` answers 200, polling until `timeoutMs` has passed. */
 export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {

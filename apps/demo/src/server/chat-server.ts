@@ -10,6 +10,7 @@ import {
 import { ROOM_PREFIX, roomKey, type ChatServer, type ChatSocket } from "./chat-types.js";
 import { nicknameRefusal } from "./nickname-policy.js";
 import { PresenceBroadcaster } from "./presence.js";
+import { reachableSockets } from "./reachable-sockets.js";
 
 export interface ChatOptions {
   nodeId: string;
@@ -53,7 +54,7 @@ export function attachChat(io: ChatServer, options: ChatOptions): () => void {
 
     socket.on("room:list", (ack) => {
       if (typeof ack !== "function") return;
-      listRooms(io).then(ack, (err: Error) => {
+      listRooms(io, log).then(ack, (err: Error) => {
         log(`room list failed: ${err.message}`);
         ack(DEFAULT_ROOMS.map((name) => ({ name, members: 0 })));
       });
@@ -100,7 +101,7 @@ export function attachChat(io: ChatServer, options: ChatOptions): () => void {
       // A chat room key is also a valid target for `io.to`; only a socket id may be one here.
       if (typeof to !== "string" || to.length === 0 || to.startsWith(ROOM_PREFIX)) return ack(refuse("unknown user"));
       if (!body) return ack(refuse("messages are 1-2000 characters"));
-      void findUser(io, to).then(
+      void findUser(io, to, log).then(
         (recipient) => {
           if (!recipient) return ack(refuse("that user is offline"));
           const message = { id: randomUUID(), from: user, to: recipient, text: body, at: Date.now() };
@@ -144,9 +145,9 @@ export function attachChat(io: ChatServer, options: ChatOptions): () => void {
 }
 
 /** The default rooms plus every room that has a member on any node, with member counts. */
-async function listRooms(io: ChatServer): Promise<RoomSummary[]> {
+async function listRooms(io: ChatServer, log: (message: string) => void): Promise<RoomSummary[]> {
   const counts = new Map<string, number>(DEFAULT_ROOMS.map((name) => [name, 0]));
-  for (const socket of await io.fetchSockets()) {
+  for (const socket of await reachableSockets(() => io.fetchSockets(), log)) {
     for (const key of socket.rooms) {
       if (key.startsWith(ROOM_PREFIX)) {
         const name = key.slice(ROOM_PREFIX.length);
@@ -157,8 +158,8 @@ async function listRooms(io: ChatServer): Promise<RoomSummary[]> {
   return [...counts].map(([name, members]) => ({ name, members })).sort((a, b) => a.name.localeCompare(b.name));
 }
 
-async function findUser(io: ChatServer, socketId: string): Promise<ChatUser | undefined> {
-  const sockets = await io.in(socketId).fetchSockets();
+async function findUser(io: ChatServer, socketId: string, log: (message: string) => void): Promise<ChatUser | undefined> {
+  const sockets = await reachableSockets(() => io.in(socketId).fetchSockets(), log);
   const target = sockets.find((s) => s.id === socketId);
   return (target?.data as { user?: ChatUser } | undefined)?.user;
 }

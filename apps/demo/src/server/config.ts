@@ -10,6 +10,8 @@ export interface NodeConfig {
   redisUrl: string | undefined;
   /** The `vite build` output. */
   staticDir: string;
+  /** How often presence is re-announced, which is what clears users of a node that died. */
+  presenceRefreshMs: number;
 }
 
 export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig {
@@ -22,5 +24,6 @@ export function readNodeConfig(env: NodeJS.ProcessEnv = process.env): NodeConfig
     redisUrl: env.REDIS_URL || undefined,
     // dist/server/config.js -> dist/web
     staticDir: env.STATIC_DIR ?? fileURLToPath(new URL("../web/", import.meta.url)),
+    presenceRefreshMs: Number(env.DEMO_PRESENCE_REFRESH_MS ?? 10_000),
   };
 }

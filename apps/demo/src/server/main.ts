@@ -26,7 +26,7 @@ const io: ChatServer = new Server(httpServer, {
 const redis = config.redisUrl ? (await import("./redis-cluster.js")).connectRedis(config.redisUrl, log) : undefined;
 if (redis) io.adapter(redis.adapter);
 
-const detachChat = attachChat(io, { nodeId: config.nodeId, log });
+const detachChat = attachChat(io, { nodeId: config.nodeId, presenceRefreshMs: config.presenceRefreshMs, log });
 
 httpServer.on("error", (err) => {
   console.error(`[${config.nodeId}] cannot listen on ${config.host}:${config.port}: ${err.message}`);

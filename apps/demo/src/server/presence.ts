@@ -1,5 +1,6 @@
 import type { ChatUser } from "../shared/chat-events.js";
 import { ROOM_PREFIX, roomKey, type ChatServer } from "./chat-types.js";
+import { reachableSockets } from "./reachable-sockets.js";
 
 /** Joins and leaves in one burst (a page rejoining its rooms, a node restarting) become one update per room. */
 const COALESCE_MS = 50;
@@ -33,7 +34,7 @@ export class PresenceBroadcaster {
 
   /** Everyone in `room` (a chat room name, without prefix), sorted by nickname. */
   async usersIn(room: string): Promise<ChatUser[]> {
-    const sockets = await this.io.in(roomKey(room)).fetchSockets();
+    const sockets = await reachableSockets(() => this.io.in(roomKey(room)).fetchSockets(), this.log);
     const users: ChatUser[] = [];
     for (const socket of sockets) {
       const user = (socket.data as { user?: ChatUser } | undefined)?.user;

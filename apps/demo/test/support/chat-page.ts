@@ -96,6 +96,18 @@ export class ChatPage {
     );
   }
 
+  /** Waits until the open room's user list holds socket `present` and not socket `gone`. */
+  async waitForUserSwap(present: string, gone: string): Promise<void> {
+    await this.page.waitForFunction(
+      ([present, gone]) => {
+        const ids = [...document.querySelectorAll<HTMLElement>('[data-testid="user"]')].map((li) => li.dataset.userId);
+        return ids.includes(present) && !ids.includes(gone);
+      },
+      [present, gone],
+      { timeout: WAIT_MS },
+    );
+  }
+
   async openDirectFromUserList(nickname: string): Promise<void> {
     await this.page.locator(`[data-testid="user"][data-nickname="${nickname}"] button`).click();
     await this.page.getByTestId("conversation-title").filter({ hasText: `@ ${nickname}` }).waitFor({ timeout: WAIT_MS });

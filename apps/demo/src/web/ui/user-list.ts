@@ -37,10 +37,11 @@ export class UserList {
       user.nickname,
       isSelf ? el("span", { className: "hint", text: " (you)" }) : null,
     );
-    if (isSelf) return el("li", { data: { testid: "user", nickname: user.nickname } }, label);
+    const data = { testid: "user", nickname: user.nickname, userId: user.id };
+    if (isSelf) return el("li", { data }, label);
     return el(
       "li",
-      { data: { testid: "user", nickname: user.nickname } },
+      { data },
       el("button", { className: "user-link", attrs: { title: `Message ${user.nickname}` }, on: { click: () => this.store.openDirect(user) } }, label),
     );
   }

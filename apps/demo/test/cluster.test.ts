@@ -1,0 +1,124 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCluster } from "../src/cluster/cluster-plan.js";
+import { ProcessGroup } from "../src/cluster/process-group.js";
+import { launchBrowser, screenshotDir } from "./support/browser.js";
+import { ChatPage } from "./support/chat-page.js";
+import { demoBuild } from "./support/demo-build.js";
+import { freePorts } from "./support/free-port.js";
+import { requireTools } from "./support/system-tools.js";
+
+/**
+ * `pnpm demo:cluster` on free ports: three nodes sharing Redis behind HAProxy (round robin, no
+ * stickiness), with real Chromium pages talking through the balancer. The steps build on each
+ * other, in order: pages on different nodes, a direct message, then a node killed mid-chat.
+ */
+describe("demo on a three-node cluster behind HAProxy", () => {
+  const log: string[] = [];
+  const processes = new ProcessGroup((line) => log.push(line));
+  const shots = screenshotDir("cluster");
+  let browser: Browser | undefined;
+  let url = "";
+  let alice: ChatPage;
+  let bob: ChatPage;
+  let carol: ChatPage;
+
+  beforeAll(async () => {
+    requireTools(["chromium", "haproxy", "redis-server"]);
+    const { serverEntry } = demoBuild();
+    const [balancer, node1, node2, node3, redis] = await freePorts(5);
+    try {
+      const cluster = await startCluster(processes, {
+        serverEntry,
+        balancerBind: `127.0.0.1:${balancer}`,
+        balancerPort: balancer,
+        nodePorts: [node1, node2, node3],
+        redisPort: redis,
+        // Presence heals within a couple of seconds of a node dying rather than the default 10.
+        nodeEnv: { DEMO_PRESENCE_REFRESH_MS: "1000" },
+      });
+      url = cluster.url;
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- process output ---\n${log.join("\n")}`);
+    }
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await Promise.all([alice, bob, carol].map((page) => page?.close()));
+    await browser?.close();
+    await processes.stopAll();
+  });
+
+  it("lets two pages on different nodes chat with each other", async () => {
+    alice = await ChatPage.open(browser!, url, "Alice", shots);
+    bob = await ChatPage.open(browser!, url, "Bob", shots);
+    await bob.moveOffNodes([await alice.nodeId()]);
+    expect(await bob.nodeId()).not.toBe(await alice.nodeId());
+
+    // Presence comes from fetchSockets across the cluster: each sees the other, though on another node.
+    await alice.waitForUsers(["Alice", "Bob"]);
+    await bob.waitForUsers(["Alice", "Bob"]);
+
+    await alice.send("hello from Alice");
+    await bob.waitForMessage("hello from Alice", "Alice");
+    await bob.send("hi Alice, Bob here");
+    await alice.waitForMessage("hi Alice, Bob here", "Bob");
+    expect(await alice.message("hello from Alice").count()).toBe(1);
+    await alice.screenshot("01-different-nodes");
+    await bob.screenshot("01-different-nodes");
+  });
+
+  it("delivers a direct message to its recipient only", async () => {
+    carol = await ChatPage.open(browser!, url, "Carol", shots);
+    await carol.waitForUsers(["Alice", "Bob", "Carol"]);
+
+    await alice.openDirectFromUserList("Bob");
+    await alice.send("psst, only for Bob");
+    await bob.openDirect("Alice");
+    await bob.waitForMessage("psst, only for Bob", "Alice");
+
+    // A later room message that Carol does receive proves her page was listening all along.
+    await alice.openRoom("general");
+    await alice.send("back in general");
+    await carol.waitForMessage("back in general", "Alice");
+    expect(await carol.visibleText()).not.toContain("psst");
+    expect(await carol.page.getByTestId("dm-list").textContent()).not.toContain("Alice");
+    await bob.screenshot("02-direct-message-received");
+    await carol.screenshot("02-direct-message-not-seen");
+  });
+
+  it("reconnects a page whose node is killed, and the chat goes on", async () => {
+    const deadNode = await alice.nodeId();
+    const oldSocket = await alice.socketId();
+    await alice.recordConnectionStates();
+
+    await processes.stop(deadNode, "SIGKILL");
+
+    // The page notices, reconnects through the balancer to a live node, and rejoins its rooms.
+    await alice.page.waitForFunction(
+      ([node, socket]) =>
+        document.body.dataset.connection === "online" &&
+        document.querySelector('[data-testid="node-id"]')?.textContent !== node &&
+        document.querySelector('[data-testid="socket-id"]')?.textContent !== socket,
+      [deadNode, oldSocket],
+      { timeout: 20_000 },
+    );
+    expect(await alice.connectionStates()).toContain("reconnecting");
+    expect(await alice.nodeId()).not.toBe(deadNode);
+    await alice.screenshot("03-reconnected-to-another-node");
+
+    await bob.openRoom("general");
+    await alice.send("still here after my node died");
+    await bob.waitForMessage("still here after my node died", "Alice");
+    await bob.send("welcome back");
+    await alice.waitForMessage("welcome back", "Bob");
+
+    // The dead node's session drops out of every list; the new one takes its place, once.
+    await bob.waitForUserSwap(await alice.socketId(), oldSocket);
+    await bob.waitForUsers(["Alice", "Bob", "Carol"]);
+    await alice.waitForUsers(["Alice", "Bob", "Carol"]);
+    await alice.screenshot("04-chatting-after-failover");
+    await bob.screenshot("04-chatting-after-failover");
+  });
+});
