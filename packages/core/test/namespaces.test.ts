@@ -152,7 +152,7 @@ describe("Middleware", () => {
     server.io.on("connection", (socket) => {
       socket.use(([event], next) => (event === "forbidden" ? next(new Error("not allowed")) : next()));
       socket.on("error", (err) => errors.push(err.message));
-      socket.on("chat", (text) => chats.push(text));
+      socket.on("chat", (text: string) => chats.push(text));
       socket.on("forbidden", () => chats.push("leaked"));
     });
     const client = await server.joined("/");

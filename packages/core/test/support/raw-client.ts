@@ -60,7 +60,7 @@ export class RawClient {
   /** Opens a WebSocket; resolves once open (rejects on a refused upgrade). */
   static connect(url: string, options: RawClientOptions = {}): Promise<RawClient> {
     const protocol = options.protocol ?? "json";
-    const offer = protocol === "none" ? [] : [protocol === "json" ? Subprotocol.JSON : Subprotocol.MSGPACK];
+    const offer: string[] = protocol === "none" ? [] : [protocol === "json" ? Subprotocol.JSON : Subprotocol.MSGPACK];
     offer.push(...(options.extraProtocols ?? []));
     const ws = new WebSocket(url, offer, { headers: options.headers, maxPayload: options.maxPayload });
     const codec = protocol === "msgpack" ? msgpackCodec : jsonCodec;
