@@ -155,11 +155,14 @@ export class Socket<
 
   private send_(data: unknown[], flags: Readonly<BroadcastFlags>, ack: AckFunction | undefined, withError: boolean): boolean {
     let id: number | undefined;
-    if (ack !== undefined) {
-      if (!this.connected) {
-        if (withError) queueMicrotask(() => ack(new RoomcastError(ErrorCode.ACK_CANCELLED, "socket has been disconnected")));
-        return false;
+    if (!this.connected) {
+      // The connection may still serve other namespaces; this one is gone, so nothing is sent.
+      if (ack !== undefined && withError) {
+        queueMicrotask(() => ack(new RoomcastError(ErrorCode.ACK_CANCELLED, "socket has been disconnected")));
       }
+      return false;
+    }
+    if (ack !== undefined) {
       id = this.nsp.nextAckId();
       if (!this.acks.add(id, ack, withError, flags.timeout)) {
         const err = new RoomcastError(ErrorCode.TOO_MANY_PENDING_ACKS, "too many pending acks on this socket");

@@ -150,6 +150,18 @@ describe("Broadcast", () => {
     expect(clients[1].events().map((e) => e.data[0])).toEqual(expect.arrayContaining(["v1", "l1", "c1", "v2", "l3"]));
   });
 
+  it("a socket that left its namespace sends nothing more, while the connection serves other namespaces", async () => {
+    server = await startServer();
+    server.io.of("/other");
+    const { clients, sockets } = await connectMany(server, 1);
+    await clients[0].joinOk("/other");
+    sockets[0].disconnect();
+    expect(sockets[0].emit("late")).toBe(false);
+    server.io.of("/other").emit("other-ok");
+    await clients[0].waitForEvent("other-ok", "/other");
+    expect(clients[0].events("/", "late")).toHaveLength(0);
+  });
+
   it("emit refuses reserved event names", async () => {
     server = await startServer();
     expect(() => server.io.emit("disconnect" as never)).toThrow(RoomcastError);
