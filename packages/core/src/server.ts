@@ -347,7 +347,9 @@ export class Server<
 
   private async shutdown(): Promise<void> {
     const closed: Promise<void>[] = [];
-    for (const conn of [...this.connections]) {
+    // Closing removes a connection from `connections` at once; keep them to cut off laggards.
+    const open = [...this.connections];
+    for (const conn of open) {
       if (conn.ws.readyState !== conn.ws.CLOSED) {
         closed.push(new Promise<void>((resolve) => conn.ws.once("close", () => resolve())));
       }
@@ -361,7 +363,7 @@ export class Server<
       const outcome = await Promise.race([Promise.all(closed), deadline]);
       clearTimeout(timer);
       if (outcome === "timeout") {
-        for (const conn of [...this.connections]) conn.terminate();
+        for (const conn of open) conn.terminate();
         // Terminated sockets report "close" asynchronously; nothing more to wait for.
       }
     }

@@ -126,6 +126,17 @@ describe("Server lifecycle", () => {
     expect(server.http.listening).toBe(false);
   });
 
+  it("close() cuts off peers that do not answer the close handshake within closeTimeout", async () => {
+    server = await startServer({ closeTimeout: 200 });
+    const frozen = await server.joined("/");
+    frozen.pauseReading();
+    const started = Date.now();
+    await server.io.close();
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(server.io.metrics.connections).toBe(0);
+    frozen.ws.terminate();
+  });
+
   it("close() flushes packets queued in the same tick before the close frame", async () => {
     server = await startServer();
     const client = await server.joined("/");
