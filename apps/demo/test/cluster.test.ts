@@ -6,6 +6,7 @@ import { launchBrowser, screenshotDir } from "./support/browser.js";
 import { ChatPage } from "./support/chat-page.js";
 import { demoBuild } from "./support/demo-build.js";
 import { freePorts } from "./support/free-port.js";
+import { setupOnce } from "./support/setup-once.js";
 import { requireTools } from "./support/system-tools.js";
 
 /**
@@ -23,7 +24,7 @@ describe("demo on a three-node cluster behind HAProxy", () => {
   let bob: ChatPage;
   let carol: ChatPage;
 
-  beforeAll(async () => {
+  const ready = setupOnce(async () => {
     requireTools(["chromium", "haproxy", "redis-server"]);
     const { serverEntry } = demoBuild();
     const [balancer, node1, node2, node3, redis] = await freePorts(5);
@@ -43,6 +44,8 @@ describe("demo on a three-node cluster behind HAProxy", () => {
     }
     browser = await launchBrowser();
   });
+  // Started here so the time is spent under the hook's timeout; each test awaits ready() for the outcome.
+  beforeAll(() => ready().catch(() => {}));
 
   afterAll(async () => {
     await Promise.all([alice, bob, carol].map((page) => page?.close()));
@@ -51,6 +54,7 @@ describe("demo on a three-node cluster behind HAProxy", () => {
   });
 
   it("lets two pages on different nodes chat with each other", async () => {
+    await ready();
     alice = await ChatPage.open(browser!, url, "Alice", shots);
     bob = await ChatPage.open(browser!, url, "Bob", shots);
     await bob.moveOffNodes([await alice.nodeId()]);
@@ -70,6 +74,7 @@ describe("demo on a three-node cluster behind HAProxy", () => {
   });
 
   it("delivers a direct message to its recipient only", async () => {
+    await ready();
     carol = await ChatPage.open(browser!, url, "Carol", shots);
     await carol.waitForUsers(["Alice", "Bob", "Carol"]);
 
@@ -89,6 +94,7 @@ describe("demo on a three-node cluster behind HAProxy", () => {
   });
 
   it("reconnects a page whose node is killed, and the chat goes on", async () => {
+    await ready();
     const deadNode = await alice.nodeId();
     const oldSocket = await alice.socketId();
     await alice.recordConnectionStates();

@@ -6,6 +6,7 @@ import { launchBrowser, screenshotDir } from "./support/browser.js";
 import { ChatPage } from "./support/chat-page.js";
 import { demoBuild } from "./support/demo-build.js";
 import { freePorts } from "./support/free-port.js";
+import { setupOnce } from "./support/setup-once.js";
 import { requireTools } from "./support/system-tools.js";
 
 /** `pnpm demo` as a user runs it: one node, in-memory adapter, real Chromium. */
@@ -16,7 +17,7 @@ describe("demo on a single node", () => {
   let browser: Browser | undefined;
   let url = "";
 
-  beforeAll(async () => {
+  const ready = setupOnce(async () => {
     requireTools(["chromium"]);
     const { serverEntry } = demoBuild();
     const [port] = await freePorts(1);
@@ -31,6 +32,8 @@ describe("demo on a single node", () => {
     });
     browser = await launchBrowser();
   });
+  // Started here so the time is spent under the hook's timeout; each test awaits ready() for the outcome.
+  beforeAll(() => ready().catch(() => {}));
 
   afterAll(async () => {
     await Promise.all(pages.map((page) => page.close()));
@@ -45,6 +48,7 @@ describe("demo on a single node", () => {
   };
 
   it("asks for the nickname again when the server refuses it", async () => {
+    await ready();
     const context = await browser!.newContext();
     try {
       const page = await context.newPage();
@@ -64,6 +68,7 @@ describe("demo on a single node", () => {
   });
 
   it("delivers a room message to the others, and the sender sees it delivered", async () => {
+    await ready();
     const alice = await open("Alice");
     const bob = await open("Bob");
     await alice.waitForUsers(["Alice", "Bob"]);
@@ -85,6 +90,7 @@ describe("demo on a single node", () => {
   });
 
   it("creates a room others can see and join, with its own member list", async () => {
+    await ready();
     const [alice, bob] = pages;
     await alice.createRoom("project-x");
     await alice.waitForUsers(["Alice"]);

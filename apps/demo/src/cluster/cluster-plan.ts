@@ -40,7 +40,7 @@ export async function startCluster(group: ProcessGroup, plan: ClusterPlan): Prom
   if (!redisUrl) {
     const port = plan.redisPort ?? 6379;
     // A throwaway instance: nothing written to disk, only loopback.
-    group.start("redis", "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+    group.start("redis", "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]);
     redisUrl = `redis://127.0.0.1:${port}`;
   }
 

@@ -43,7 +43,7 @@ let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  log(`${signal}: closing connections (pages reconnect to another node)`);
+  log(`${signal}: closing connections${config.redisUrl ? " (pages reconnect to another node)" : ""}`);
   detachChat();
   // A stuck close must not keep the process alive forever.
   setTimeout(() => process.exit(1), 5000).unref();
