@@ -71,6 +71,7 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   maxPayload: 1e6,
   /* off: deflate costs CPU and per-connection memory, and rules out sharing frame bytes */
   perMessageDeflate: false,
+  /* unset: every upgrade that passes the origin check proceeds */
   allowRequest: undefined,
   /* unset: every origin, as Socket.IO does for WebSocket upgrades */
   allowedOrigins: undefined,
@@ -88,7 +89,9 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   volatileHighWaterMark: 64 * 1024,
   /* long enough for a healthy peer's close frame, short enough for a quick restart */
   closeTimeout: 2000,
+  /* in memory: a single node needs nothing else */
   adapter: Adapter,
+  /* console: an error nobody listens for must still be seen */
   logger: consoleLogger,
 };
 

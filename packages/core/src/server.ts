@@ -157,7 +157,7 @@ export class Server<
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (requestPath(req.url) === this.options.path) {
-      const body = JSON.stringify({ code: "ERR_UPGRADE_REQUIRED", message: "this endpoint only accepts WebSocket upgrades" });
+      const body = JSON.stringify({ message: "this endpoint only accepts WebSocket upgrades" });
       res.writeHead(426, { "Content-Type": "application/json", Upgrade: "websocket", Connection: "Upgrade" });
       res.end(body);
       return;
