@@ -49,6 +49,8 @@ function isReady(client: RedisClient): boolean {
  */
 export class RedisBus implements ClusterBus {
   private readonly listeners = new ChannelListeners();
+  /** Channels waiting for the subscriber to be ready, with the promises waiting on them. */
+  private readonly deferred = new Map<string, (() => void)[]>();
   private readonly counters: BusCounters = {
     published: 0,
     publishFailures: 0,
@@ -95,6 +97,7 @@ export class RedisBus implements ClusterBus {
     sub.on("ready", () => {
       if (this.subscriberWasReady) this.counters.reconnects++;
       this.subscriberWasReady = true;
+      this.flushDeferred();
       this.reportRecovery();
     });
     pub.on("ready", () => {
@@ -136,6 +139,23 @@ export class RedisBus implements ClusterBus {
 
   subscribe(channel: string, listener: BusListener): Promise<void> | void {
     if (!this.listeners.add(channel, listener)) return;
+    if (!isReady(this.sub)) {
+      /*
+       * ioredis writes SUBSCRIBE at once while its ready check is still running (SUBSCRIBE is
+       * allowed during loading), the ready check's INFO then fails in subscriber mode and the
+       * client reconnects forever. So subscriptions wait for "ready"; channels subscribed before
+       * an outage are restored by ioredis itself (autoResubscribe).
+       */
+      return new Promise((resolve) => {
+        const waiting = this.deferred.get(channel);
+        if (waiting) waiting.push(resolve);
+        else this.deferred.set(channel, [resolve]);
+      });
+    }
+    return this.sendSubscribe(channel);
+  }
+
+  private sendSubscribe(channel: string): Promise<void> {
     const done = this.mode === "classic" ? this.sub.subscribe(channel) : this.sub.ssubscribe(channel);
     return done.then(
       () => {},
@@ -148,9 +168,25 @@ export class RedisBus implements ClusterBus {
 
   unsubscribe(channel: string, listener: BusListener): void {
     if (!this.listeners.remove(channel, listener)) return;
+    const waiting = this.deferred.get(channel);
+    if (waiting) {
+      this.deferred.delete(channel);
+      for (const resolve of waiting) resolve();
+      return;
+    }
     const done = this.mode === "classic" ? this.sub.unsubscribe(channel) : this.sub.sunsubscribe(channel);
     // A failed unsubscribe only means extra messages, which the adapter ignores.
     done.catch(() => {});
+  }
+
+  private flushDeferred(): void {
+    const deferred = [...this.deferred];
+    this.deferred.clear();
+    for (const [channel, waiting] of deferred) {
+      void this.sendSubscribe(channel).then(() => {
+        for (const resolve of waiting) resolve();
+      });
+    }
   }
 
   private noteLoss(): void {

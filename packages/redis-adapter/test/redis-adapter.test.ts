@@ -1,7 +1,7 @@
 import { PartialResponseError } from "@roomcast/core";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createAdapter } from "../src/index.js";
+import { createAdapter, RedisBus } from "../src/index.js";
 import { quietLogger, recordingClient, type RecordingClient, type RedisNode, sleep, startNode, stopNode, waitFor } from "./support/redis-nodes.js";
 import { redisForTest } from "./support/redis-server.js";
 
@@ -117,5 +117,26 @@ describe("createAdapter (Redis pub/sub), 3 nodes", () => {
     nodes[0].io.to("sports").emit("score", 99);
     await sleep(100);
     expect(heard).toEqual([0, 10, 0]);
+  });
+
+  it("subscribes safely while the subscriber is between connect and ready", async () => {
+    const pub = new Redis(redis.url);
+    const sub = new Redis(redis.url);
+    try {
+      const bus = new RedisBus(pub, sub, "classic", { logger: quietLogger });
+      const got: string[] = [];
+      // The window in which ioredis would write SUBSCRIBE before its ready check's INFO.
+      const subscribed = new Promise<void>((resolve) =>
+        sub.once("connect", () => void Promise.resolve(bus.subscribe("race#", (payload) => got.push(Buffer.from(payload).toString()))).then(resolve)),
+      );
+      await subscribed;
+      bus.publish("race#", Buffer.from("through"), false);
+      await waitFor(() => got.length === 1, "the message");
+      expect(got).toEqual(["through"]);
+      expect(bus.metrics.errors).toBe(0);
+    } finally {
+      pub.disconnect();
+      sub.disconnect();
+    }
   });
 });
