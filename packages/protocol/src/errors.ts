@@ -66,7 +66,9 @@ export class RoomcastError extends Error {
 
 /** Raised by a codec for input that is not a valid packet; the connection closes with `closeCode`. */
 export class ProtocolError extends RoomcastError {
-  constructor(message: string, code: ErrorCode = ErrorCode.INVALID_PACKET, closeCode: CloseCode = CloseCode.PROTOCOL_ERROR) {
+  // Literals (checked against the unions) rather than the tables above: a browser bundle that
+  // only decodes then leaves the tables out.
+  constructor(message: string, code: ErrorCode = "ERR_INVALID_PACKET", closeCode: CloseCode = 1002) {
     super(code, message, closeCode);
     this.name = "ProtocolError";
   }

@@ -1,6 +1,6 @@
 import { base64ToBytes, bytesToBase64 } from "./base64.js";
 import type { Codec } from "./codec.js";
-import { ErrorCode, ProtocolError, CloseCode } from "./errors.js";
+import { ProtocolError } from "./errors.js";
 import type { Packet } from "./packet.js";
 import { Subprotocol } from "./subprotocol.js";
 import { DEFAULT_DECODE_LIMITS, fromWire, toWire } from "./wire.js";
@@ -56,13 +56,14 @@ function encodeJson(packet: Packet): string {
 
 function decodeJson(data: string | Uint8Array, allowed: ReadonlySet<number>, limits = DEFAULT_DECODE_LIMITS): Packet {
   if (typeof data !== "string") {
-    throw new ProtocolError("the JSON subprotocol uses text frames", ErrorCode.UNSUPPORTED_DATA, CloseCode.UNSUPPORTED_DATA);
+    // codes as literals (typed by the unions) so that client bundles leave the code tables out
+    throw new ProtocolError("the JSON subprotocol uses text frames", "ERR_UNSUPPORTED_DATA", 1003);
   }
   let wire: unknown;
   try {
     wire = data.includes(BINARY_MARKER) ? JSON.parse(data, jsonToBinary) : JSON.parse(data);
   } catch {
-    throw new ProtocolError("frame is not valid JSON", ErrorCode.INVALID_PAYLOAD, CloseCode.INVALID_PAYLOAD);
+    throw new ProtocolError("frame is not valid JSON", "ERR_INVALID_PAYLOAD", 1007);
   }
   return fromWire(wire, allowed, limits);
 }

@@ -1,5 +1,5 @@
 import { ProtocolError } from "./errors.js";
-import { MAX_ACK_ID, type Packet, PacketType } from "./packet.js";
+import { type ConnectedInfo, type ConnectPacket, MAX_ACK_ID, MAX_RESUME_FIELD_LENGTH, type Packet, PacketType } from "./packet.js";
 
 /** Limits a decoder enforces on untrusted input. */
 export interface DecodeLimits {
@@ -15,8 +15,11 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxNamespaceLength: 256,
 };
 
-/** Packet types each side may receive; anything else from that peer is a protocol error. */
-export const FROM_CLIENT: ReadonlySet<number> = new Set([
+/*
+ * Packet types each side may receive; anything else from that peer is a protocol error.
+ * `@__PURE__` lets a bundle that needs only one of the two drop the other.
+ */
+export const FROM_CLIENT: ReadonlySet<number> = /* @__PURE__ */ new Set([
   PacketType.CONNECT,
   PacketType.DISCONNECT,
   PacketType.EVENT,
@@ -24,7 +27,7 @@ export const FROM_CLIENT: ReadonlySet<number> = new Set([
   PacketType.ACK,
   PacketType.HEARTBEAT,
 ]);
-export const FROM_SERVER: ReadonlySet<number> = new Set([
+export const FROM_SERVER: ReadonlySet<number> = /* @__PURE__ */ new Set([
   PacketType.CONNECTED,
   PacketType.CONNECT_ERROR,
   PacketType.DISCONNECT,
@@ -39,6 +42,8 @@ export const FROM_SERVER: ReadonlySet<number> = new Set([
 export function toWire(packet: Packet): unknown[] {
   switch (packet.type) {
     case PacketType.CONNECT:
+      // resume is its own element, so user auth keys can never collide with it
+      if (packet.resume !== undefined) return [0, packet.nsp, packet.auth ?? null, packet.resume];
       return packet.auth === undefined ? [0, packet.nsp] : [0, packet.nsp, packet.auth];
     case PacketType.CONNECTED:
       return [1, packet.nsp, packet.info];
@@ -61,11 +66,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
 }
 
-function checkAckId(id: unknown): number {
-  if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id > MAX_ACK_ID) {
-    throw new ProtocolError(`ack id must be an integer in [0, ${MAX_ACK_ID}]`);
-  }
-  return id;
+function isResumeField(value: unknown): value is string {
+  return typeof value === "string" && value.length <= MAX_RESUME_FIELD_LENGTH;
+}
+
+/* Every malformed packet gets the same error code and close code (1002); the message says why. */
+function invalid(why: string): never {
+  throw new ProtocolError(why);
 }
 
 /** Depth-limited walk: stops as soon as the limit is passed, so it cannot overflow the stack. */
@@ -93,59 +100,58 @@ export function fromWire(
   allowed: ReadonlySet<number>,
   limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
 ): Packet {
-  if (!Array.isArray(wire) || wire.length === 0) throw new ProtocolError("a packet must be a non-empty array");
-  const type = wire[0];
-  if (typeof type !== "number" || !allowed.has(type)) throw new ProtocolError(`unexpected packet type ${String(type)}`);
+  if (!Array.isArray(wire)) return invalid("a packet must be an array");
+  // the sets hold only known type numbers, so this also rejects [] and non-numeric types
+  const type = wire[0] as PacketType;
+  if (!allowed.has(type)) invalid("unexpected packet type");
   if (type === PacketType.HEARTBEAT) {
-    if (wire.length !== 1) throw new ProtocolError("heartbeat carries no fields");
+    if (wire.length > 1) invalid("heartbeat carries no fields");
     return { type };
   }
   const nsp = wire[1];
-  if (typeof nsp !== "string" || nsp.charCodeAt(0) !== 47 /* "/" */ || nsp.length > limits.maxNamespaceLength) {
-    throw new ProtocolError("namespace must be a string starting with '/'");
+  if (typeof nsp !== "string" || nsp[0] !== "/" || nsp.length > limits.maxNamespaceLength) {
+    return invalid("namespace must be a string starting with '/'");
   }
+  const third = wire[2];
   switch (type) {
     case PacketType.CONNECT: {
-      if (wire.length > 3) throw new ProtocolError("connect has at most an auth payload");
-      const auth = wire[2];
-      if (auth === undefined || auth === null) return { type, nsp };
-      if (!isPlainObject(auth)) throw new ProtocolError("connect auth must be an object");
-      if (exceedsDepth(auth, limits.maxDepth)) throw new ProtocolError("payload nested too deeply");
-      return { type, nsp, auth };
-    }
-    case PacketType.CONNECTED: {
-      const info = wire[2];
-      if (!isPlainObject(info) || typeof info.sid !== "string") throw new ProtocolError("connected needs {sid}");
-      return { type, nsp, info: info as never };
-    }
-    case PacketType.CONNECT_ERROR: {
-      const message = wire[2];
-      if (typeof message !== "string") throw new ProtocolError("connect error needs a message");
-      return wire.length > 3 ? { type, nsp, message, data: wire[3] } : { type, nsp, message };
-    }
-    case PacketType.DISCONNECT:
-      if (wire.length !== 2) throw new ProtocolError("disconnect carries only a namespace");
-      return { type, nsp };
-    case PacketType.EVENT:
-    case PacketType.EVENT_WITH_ACK:
-    case PacketType.EVENT_AT: {
-      const start = type === PacketType.EVENT ? 2 : 3;
-      if (typeof wire[start] !== "string") throw new ProtocolError("event name must be a string");
-      const data = wire.slice(start);
-      if (exceedsDepth(data, limits.maxDepth + 1)) throw new ProtocolError("payload nested too deeply");
-      if (type === PacketType.EVENT) return { type, nsp, data };
-      if (type === PacketType.EVENT_AT) {
-        if (typeof wire[2] !== "string") throw new ProtocolError("event position must be a string");
-        return { type, nsp, data, position: wire[2] };
+      if (wire.length > 4) invalid("connect has at most an auth payload and a resume request");
+      const packet: ConnectPacket = { type, nsp };
+      if (third !== undefined && third !== null) {
+        if (!isPlainObject(third)) invalid("connect auth must be an object");
+        if (exceedsDepth(third, limits.maxDepth)) invalid("payload nested too deeply");
+        packet.auth = third;
       }
-      return { type: PacketType.EVENT, nsp, data, id: checkAckId(wire[2]) };
+      const resume = wire[3];
+      if (resume !== undefined) {
+        if (!isPlainObject(resume) || !isResumeField(resume.pid) || !isResumeField(resume.position)) {
+          invalid(`connect resume needs {pid, position}: strings of at most ${MAX_RESUME_FIELD_LENGTH} characters`);
+        }
+        packet.resume = { pid: resume.pid, position: resume.position };
+      }
+      return packet;
     }
-    case PacketType.ACK: {
-      const id = checkAckId(wire[2]);
-      const data = wire.slice(3);
-      if (exceedsDepth(data, limits.maxDepth + 1)) throw new ProtocolError("payload nested too deeply");
-      return { type, nsp, id, data };
-    }
+    case PacketType.CONNECTED:
+      if (!isPlainObject(third) || typeof third.sid !== "string") invalid("connected needs {sid}");
+      return { type, nsp, info: third as ConnectedInfo };
+    case PacketType.CONNECT_ERROR:
+      if (typeof third !== "string") invalid("connect error needs a message");
+      return wire.length > 3 ? { type, nsp, message: third, data: wire[3] } : { type, nsp, message: third };
+    case PacketType.DISCONNECT:
+      if (wire.length > 2) invalid("disconnect carries only a namespace");
+      return { type, nsp };
   }
-  throw new ProtocolError(`unexpected packet type ${String(type)}`);
+  // EVENT [4,nsp,ev,...], EVENT_WITH_ACK [5,nsp,id,ev,...], ACK [6,nsp,id,...], EVENT_AT [8,nsp,position,ev,...]
+  const data = wire.slice(type === PacketType.EVENT ? 2 : 3);
+  if (type !== PacketType.ACK && typeof data[0] !== "string") invalid("event name must be a string");
+  if (exceedsDepth(data, limits.maxDepth + 1)) invalid("payload nested too deeply");
+  if (type === PacketType.EVENT) return { type, nsp, data };
+  if (type === PacketType.EVENT_AT) {
+    if (typeof third !== "string") invalid("event position must be a string");
+    return { type, nsp, data, position: third };
+  }
+  if (typeof third !== "number" || !Number.isInteger(third) || third < 0 || third > MAX_ACK_ID) {
+    invalid(`ack id must be an integer in [0, ${MAX_ACK_ID}]`);
+  }
+  return type === PacketType.ACK ? { type, nsp, id: third, data } : { type: PacketType.EVENT, nsp, data, id: third };
 }
