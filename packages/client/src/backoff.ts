@@ -27,27 +27,23 @@ const MAX_EXPONENT = 31;
 export class Backoff {
   /** Attempts made since the last reset. */
   attempts = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly random: () => number;
+  private _timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly options: BackoffOptions) {
-    this.random = options.random ?? Math.random;
-  }
+  constructor(private readonly _options: BackoffOptions) {}
 
   /** The delay of the next attempt, in ms; counts the attempt. */
   duration(): number {
-    const { min, max, jitter } = this.options;
-    const cap = Math.min(max, min * 2 ** Math.min(this.attempts, MAX_EXPONENT));
-    this.attempts++;
-    return Math.floor(cap * (1 - jitter * this.random()));
+    const { min, max, jitter, random = Math.random } = this._options;
+    const cap = Math.min(max, min * 2 ** Math.min(this.attempts++, MAX_EXPONENT));
+    return Math.floor(cap * (1 - jitter * random()));
   }
 
   /** Runs `callback` after the next delay; replaces any pending one. Returns the delay. */
   schedule(callback: () => void): number {
     this.cancel();
     const delay = this.duration();
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    this._timer = setTimeout(() => {
+      this._timer = undefined;
       callback();
     }, delay);
     return delay;
@@ -55,13 +51,13 @@ export class Backoff {
 
   /** True while a scheduled callback is waiting. */
   get pending(): boolean {
-    return this.timer !== undefined;
+    return this._timer !== undefined;
   }
 
   /** Drops the pending callback, if any; keeps the attempt count. */
   cancel(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    clearTimeout(this._timer);
+    this._timer = undefined;
   }
 
   /** Cancels and starts over from attempt 0. */
@@ -71,12 +67,12 @@ export class Backoff {
   }
 
   setMin(min: number): void {
-    this.options.min = min;
+    this._options.min = min;
   }
   setMax(max: number): void {
-    this.options.max = max;
+    this._options.max = max;
   }
   setJitter(jitter: number): void {
-    this.options.jitter = jitter;
+    this._options.jitter = jitter;
   }
 }

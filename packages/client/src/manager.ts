@@ -1,4 +1,4 @@
-import { type Codec, FROM_SERVER, jsonCodec, type Packet, PacketType, ProtocolError } from "@roomcast/protocol";
+import { type Codec, FROM_SERVER, jsonCodec, type Packet, PacketType, type RoomcastError } from "@roomcast/protocol";
 import { openWebSocket } from "#websocket";
 import { authSubprotocol } from "./auth-subprotocol.js";
 import { Backoff } from "./backoff.js";
@@ -89,94 +89,73 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   _readyState: ReadyState = "closed";
   /** @internal */
   _reconnecting = false;
-  /** @internal incremented per WebSocket; late callbacks of older ones compare against it. */
+  /** @internal incremented per WebSocket opened or dropped; late callbacks compare against it. */
   _generation = 0;
-  /** @internal */
-  readonly _autoConnect: boolean;
 
-  private readonly opts: ManagerOptions;
-  private readonly url: string;
-  private readonly backoff: Backoff;
-  private transport: Transport | undefined;
-  private skipReconnect = false;
-  private transportError: Error | undefined;
-  private lastReceived = 0;
+  private readonly _opts: ManagerOptions;
+  private readonly _url: string;
+  private readonly _backoff: Backoff;
+  private _transport: Transport | undefined;
+  private _skipReconnect = false;
+  private _transportError: Error | undefined;
+  private _lastReceived = 0;
   /** Silence allowed before the connection counts as dead: `timeout`, then pingInterval + pingTimeout. */
-  private window = 0;
-  private watchdog: ReturnType<typeof setTimeout> | undefined;
-  private openCallback: ((err?: Error) => void) | undefined;
+  private _window = 0;
+  private _watchdog: ReturnType<typeof setTimeout> | undefined;
+  private _openCallback: ((err?: Error) => void) | undefined;
 
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
     super();
     if (typeof uri === "object") [uri, opts] = [undefined, uri];
-    this.opts = { ...DEFAULTS, ...opts };
-    const url = new URL(parseUrl(uri, this.opts.path).href);
-    for (const [key, value] of Object.entries(this.opts.query)) url.searchParams.set(key, value);
-    this.url = url.href;
-    this.codec = this.opts.codec;
-    this._autoConnect = this.opts.autoConnect;
-    this.backoff = new Backoff({
-      min: this.opts.reconnectionDelay,
-      max: this.opts.reconnectionDelayMax,
-      jitter: this.opts.randomizationFactor,
+    const options = (this._opts = { ...DEFAULTS, ...opts });
+    const url = new URL(parseUrl(uri, options.path).href);
+    for (const [key, value] of Object.entries(options.query)) url.searchParams.set(key, value);
+    this._url = url.href;
+    this.codec = options.codec;
+    this._backoff = new Backoff({
+      min: options.reconnectionDelay,
+      max: options.reconnectionDelayMax,
+      jitter: options.randomizationFactor,
     });
   }
 
   reconnection(): boolean;
   reconnection(v: boolean): this;
   reconnection(v?: boolean): this | boolean {
-    if (v === undefined) return this.opts.reconnection;
-    this.opts.reconnection = v;
-    if (!v) this.skipReconnect = true;
-    return this;
+    if (v === false) this._skipReconnect = true;
+    return this._option("reconnection", v);
   }
   reconnectionAttempts(): number;
   reconnectionAttempts(v: number): this;
   reconnectionAttempts(v?: number): this | number {
-    if (v === undefined) return this.opts.reconnectionAttempts;
-    this.opts.reconnectionAttempts = v;
-    return this;
+    return this._option("reconnectionAttempts", v);
   }
   reconnectionDelay(): number;
   reconnectionDelay(v: number): this;
   reconnectionDelay(v?: number): this | number {
-    if (v === undefined) return this.opts.reconnectionDelay;
-    this.opts.reconnectionDelay = v;
-    this.backoff.setMin(v);
-    return this;
+    return this._option("reconnectionDelay", v);
   }
   reconnectionDelayMax(): number;
   reconnectionDelayMax(v: number): this;
   reconnectionDelayMax(v?: number): this | number {
-    if (v === undefined) return this.opts.reconnectionDelayMax;
-    this.opts.reconnectionDelayMax = v;
-    this.backoff.setMax(v);
-    return this;
+    return this._option("reconnectionDelayMax", v);
   }
   randomizationFactor(): number;
   randomizationFactor(v: number): this;
   randomizationFactor(v?: number): this | number {
-    if (v === undefined) return this.opts.randomizationFactor;
-    this.opts.randomizationFactor = v;
-    this.backoff.setJitter(v);
-    return this;
+    return this._option("randomizationFactor", v);
   }
   timeout(): number;
   timeout(v: number): this;
   timeout(v?: number): this | number {
-    if (v === undefined) return this.opts.timeout;
-    this.opts.timeout = v;
-    return this;
+    return this._option("timeout", v);
   }
 
   /** The socket of namespace `nsp`, created on first use (one per namespace per manager). */
   socket<L extends Record<string, any> = any, E extends Record<string, any> = L>(nsp: string, opts?: SocketOptions): Socket<L, E> {
     let socket = this.nsps.get(nsp);
-    if (!socket) {
-      socket = new Socket(this, nsp, opts);
-      this.nsps.set(nsp, socket);
-    }
-    if (this._autoConnect && !socket.active) socket.connect();
+    if (!socket) this.nsps.set(nsp, (socket = new Socket(this, nsp, opts)));
+    if (this._opts.autoConnect) socket.connect();
     return socket as Socket<L, E>;
   }
 
@@ -184,29 +163,26 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   open(callback?: (err?: Error) => void): this {
     if (this._readyState !== "closed") return this;
     this._readyState = "opening";
-    this.skipReconnect = false;
-    this.transportError = undefined;
-    this.openCallback = callback;
+    this._skipReconnect = false;
+    this._transportError = undefined;
+    this._openCallback = callback;
     const generation = ++this._generation;
-    const codec = this.opts.codec;
+    const opts = this._opts;
+    const codec = opts.codec;
     const protocols = codec === jsonCodec ? [jsonCodec.subprotocol] : [codec.subprotocol, jsonCodec.subprotocol];
     const start = (authEntry?: string) => {
-      if (generation !== this._generation || this._readyState !== "opening") return;
-      this.transport = openWebSocket(
-        this.url,
-        authEntry ? [...protocols, authEntry] : protocols,
-        { extraHeaders: this.opts.extraHeaders },
-        this.handlers(generation),
-      );
+      if (generation === this._generation && this._readyState === "opening") {
+        this._transport = openWebSocket(this._url, authEntry ? [...protocols, authEntry] : protocols, opts, this._handlers(generation));
+      }
     };
-    this.lastReceived = Date.now();
-    this.window = this.opts.timeout;
-    this.armWatchdog();
-    const authSocket = [...this.nsps.values()].find((s) => s.active && s._authInSubprotocol);
+    this._lastReceived = Date.now();
+    this._window = opts.timeout;
+    this._armWatchdog();
+    const authSocket = [...this.nsps.values()].find((s) => s._active && s._opts.authInSubprotocol);
     if (authSocket) {
       authSocket._resolveAuth((auth) => {
         authSocket._preparedAuth = auth;
-        start(auth ? authSubprotocol(auth) : undefined);
+        start(auth && authSubprotocol(auth));
       });
     } else {
       start();
@@ -221,14 +197,14 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
 
   /** Closes the connection and stops reconnecting; every socket of this manager disconnects. */
   close(): this {
-    this.skipReconnect = true;
+    this._skipReconnect = true;
     this._reconnecting = false;
-    this.stopReconnectWait();
-    this.backoff.reset();
+    this._stopReconnectWait();
+    this._backoff.reset();
     if (this._readyState === "open") {
-      this.onClose("forced close");
+      this._onClose("forced close");
     } else if (this._readyState === "opening") {
-      this.dropTransport(false);
+      this._dropTransport(false);
       this._readyState = "closed";
     }
     return this;
@@ -241,64 +217,83 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
 
   /** @internal sends a packet on the open connection. */
   _packet(packet: Packet): void {
-    if (this._readyState === "open") this.transport?.send(this.codec.encode(packet));
+    if (this._readyState === "open") this._transport?.send(this.codec.encode(packet));
   }
 
   /** @internal a socket stopped wanting the connection; close it when none does. */
-  _destroy(_socket: Socket<any, any>): void {
-    for (const socket of this.nsps.values()) if (socket.active) return;
+  _destroy(): void {
+    for (const socket of this.nsps.values()) if (socket._active) return;
     this.close();
   }
 
-  private handlers(generation: number): TransportHandlers {
+  /* the Socket.IO getter/setters: without a value they read an option, with one they set it */
+  private _option<K extends keyof ManagerOptions>(key: K, value: ManagerOptions[K] | undefined): any {
+    const opts = this._opts;
+    if (value === undefined) return opts[key];
+    opts[key] = value;
+    this._backoff.setMin(opts.reconnectionDelay);
+    this._backoff.setMax(opts.reconnectionDelayMax);
+    this._backoff.setJitter(opts.randomizationFactor);
+    return this;
+  }
+
+  /** Calls `fn` on each socket that still wants the connection (a listener may change that). */
+  private _sockets(fn: (socket: Socket<any, any>) => void): void {
+    for (const socket of [...this.nsps.values()]) if (socket._active) fn(socket);
+  }
+
+  private _handlers(generation: number): TransportHandlers {
     const current = () => generation === this._generation;
     return {
-      onOpen: (protocol) => current() && this.onOpen(protocol),
-      onMessage: (data) => current() && this.onMessage(data),
+      onOpen: (protocol) => current() && this._onOpen(protocol),
+      onMessage: (data) => current() && this._onMessage(data),
       onError: (err) => {
         if (!current()) return;
-        if (this._readyState === "opening") this.onOpenFailed(err);
-        else this.transportError = err;
+        if (this._readyState === "opening") this._onOpenFailed(err);
+        else this._transportError = err;
       },
       onClose: (code, reason) => {
         if (!current()) return;
-        if (this._readyState === "opening") return this.onOpenFailed(new Error(`websocket closed (${code})`));
+        if (this._readyState === "opening") return this._onOpenFailed(new Error(`websocket closed (${code})`));
+        const error = this._transportError;
         // 4001: the server heard nothing from us in time
-        const why = code === 4001 ? "ping timeout" : this.transportError ? "transport error" : "transport close";
-        this.onClose(why, { code, reason, error: this.transportError });
+        this._onClose(code === 4001 ? "ping timeout" : error ? "transport error" : "transport close", { code, reason, error });
       },
     };
   }
 
-  private onOpen(protocol: string): void {
-    this.codec = protocol === jsonCodec.subprotocol ? jsonCodec : this.opts.codec;
+  private _onOpen(protocol: string): void {
+    this.codec = protocol === jsonCodec.subprotocol ? jsonCodec : this._opts.codec;
     this._readyState = "open";
-    this.lastReceived = Date.now();
-    const callback = this.openCallback;
-    this.openCallback = undefined;
+    this._lastReceived = Date.now();
+    const callback = this._openCallback;
+    this._openCallback = undefined;
+    this._sockets((socket) => socket._onOpen());
     this.emitReserved("open");
     callback?.();
   }
 
-  private onOpenFailed(err: Error): void {
-    this.dropTransport(true);
+  private _onOpenFailed(err: Error): void {
+    this._dropTransport(true);
     this._readyState = "closed";
+    this._sockets((socket) => socket._onError(err));
     this.emitReserved("error", err);
-    const callback = this.openCallback;
-    this.openCallback = undefined;
+    const callback = this._openCallback;
+    this._openCallback = undefined;
     if (callback) callback(err);
-    else if (!this._reconnecting && this.opts.reconnection && this.backoff.attempts === 0) this.reconnect();
+    else if (!this._reconnecting && this._opts.reconnection && this._backoff.attempts === 0) this._reconnect();
   }
 
-  private onMessage(data: string | Uint8Array): void {
-    this.lastReceived = Date.now();
+  private _onMessage(data: string | Uint8Array): void {
+    this._lastReceived = Date.now();
     let packet: Packet;
     try {
       packet = this.codec.decode(data, FROM_SERVER);
     } catch (err) {
-      const code = err instanceof ProtocolError && err.closeCode ? err.closeCode : 1002;
-      this.transport?.close(code, "parse error");
-      return this.onClose("parse error", { code, error: err as Error });
+      // codecs throw ProtocolError, whose closeCode says what was wrong (1002, 1003 or 1007)
+      const code = (err as RoomcastError | undefined)?.closeCode ?? 1002;
+      this._transport?.close(code, "parse error");
+      return this._onClose("parse error", { code, error: err as Error });
     }
     if (packet.type === PacketType.HEARTBEAT) {
       this._packet(packet);
@@ -307,85 +302,83 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     if (packet.type === PacketType.CONNECTED) {
       const { pingInterval, pingTimeout } = packet.info;
       if (typeof pingInterval === "number" && typeof pingTimeout === "number") {
-        this.window = pingInterval + pingTimeout;
         // the watchdog was armed for the (longer) `timeout`: re-arm it for the heartbeat window
-        clearTimeout(this.watchdog);
-        this.armWatchdog();
+        this._window = pingInterval + pingTimeout;
+        this._armWatchdog();
       }
       // a namespace got through: the connection is healthy, so the next outage starts from attempt 0
-      this.backoff.reset();
+      this._backoff.reset();
     }
     const socket = this.nsps.get(packet.nsp);
-    if (socket?.active) socket._onPacket(packet);
+    if (socket?._active) socket._onPacket(packet);
   }
 
-  private onClose(reason: ManagerCloseReason, description?: DisconnectDescription): void {
-    this.dropTransport(reason !== "forced close");
+  private _onClose(reason: ManagerCloseReason, description?: DisconnectDescription): void {
+    this._dropTransport(reason !== "forced close");
     this._readyState = "closed";
+    this._sockets((socket) => socket._onClose(reason, description));
     this.emitReserved("close", reason, description);
-    if (this.opts.reconnection && !this.skipReconnect) this.reconnect();
+    if (this._opts.reconnection && !this._skipReconnect) this._reconnect();
   }
 
   /** Stops the watchdog and lets go of the WebSocket: a polite close, or a drop if it is dead. */
-  private dropTransport(abrupt: boolean): void {
-    if (this.watchdog !== undefined) clearTimeout(this.watchdog);
-    this.watchdog = undefined;
-    const transport = this.transport;
-    this.transport = undefined;
-    if (abrupt) transport?.terminate();
-    else transport?.close(1000);
+  private _dropTransport(abrupt: boolean): void {
+    clearTimeout(this._watchdog);
+    this._generation++; // from here on, whatever this WebSocket still reports is ignored
+    this._transport?.close(abrupt ? undefined : 1000);
+    this._transport = undefined;
   }
 
   /*
    * One timer per connection instead of one per frame: it fires at the earliest possible
    * deadline and re-arms itself if frames arrived meanwhile.
    */
-  private armWatchdog(): void {
-    const remaining = this.lastReceived + this.window - Date.now();
-    this.watchdog = setTimeout(() => {
-      this.watchdog = undefined;
-      if (this.lastReceived + this.window > Date.now()) return this.armWatchdog();
-      if (this._readyState === "opening") this.onOpenFailed(new Error("timeout"));
-      else if (this._readyState === "open") this.onClose("ping timeout");
-    }, Math.max(remaining, 0));
+  private _armWatchdog(): void {
+    clearTimeout(this._watchdog);
+    this._watchdog = setTimeout(
+      () => {
+        if (this._lastReceived + this._window > Date.now()) this._armWatchdog();
+        else if (this._readyState === "opening") this._onOpenFailed(new Error("timeout"));
+        else if (this._readyState === "open") this._onClose("ping timeout");
+      },
+      Math.max(this._lastReceived + this._window - Date.now(), 0),
+    );
   }
 
-  private reconnect(): void {
-    if (this._reconnecting || this.skipReconnect) return;
-    if (this.backoff.attempts >= this.opts.reconnectionAttempts) {
-      this.backoff.reset();
-      this.emitReserved("reconnect_failed");
-      return;
+  private _reconnect(): void {
+    if (this._reconnecting || this._skipReconnect) return;
+    if (this._backoff.attempts >= this._opts.reconnectionAttempts) {
+      this._backoff.reset();
+      return this.emitReserved("reconnect_failed");
     }
     this._reconnecting = true;
-    this.backoff.schedule(this.attemptReconnect);
-    (globalThis as OnlineTarget).addEventListener?.("online", this.onOnline);
+    this._backoff.schedule(this._attemptReconnect);
+    (globalThis as OnlineTarget).addEventListener?.("online", this._onOnline);
   }
 
-  private readonly attemptReconnect = (): void => {
-    this.stopReconnectWait();
-    if (this.skipReconnect) return;
-    this.emitReserved("reconnect_attempt", this.backoff.attempts);
-    if (this.skipReconnect) return; // a listener may have closed the manager
+  private readonly _attemptReconnect = (): void => {
+    this._stopReconnectWait();
+    if (this._skipReconnect) return;
+    this.emitReserved("reconnect_attempt", this._backoff.attempts);
+    if (this._skipReconnect) return; // a listener may have closed the manager
     this.open((err) => {
+      this._reconnecting = false;
       if (err) {
-        this._reconnecting = false;
-        this.reconnect();
+        this._reconnect();
         this.emitReserved("reconnect_error", err);
       } else {
-        this._reconnecting = false;
-        this.emitReserved("reconnect", this.backoff.attempts);
+        this.emitReserved("reconnect", this._backoff.attempts);
       }
     });
   };
 
   /** The network is back: waiting out the rest of the backoff would only waste time. */
-  private readonly onOnline = (): void => {
-    if (this.backoff.pending) this.attemptReconnect();
+  private readonly _onOnline = (): void => {
+    if (this._backoff.pending) this._attemptReconnect();
   };
 
-  private stopReconnectWait(): void {
-    this.backoff.cancel();
-    (globalThis as OnlineTarget).removeEventListener?.("online", this.onOnline);
+  private _stopReconnectWait(): void {
+    this._backoff.cancel();
+    (globalThis as OnlineTarget).removeEventListener?.("online", this._onOnline);
   }
 }

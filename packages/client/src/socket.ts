@@ -1,13 +1,5 @@
-import {
-  type ConnectedInfo,
-  ErrorCode,
-  type EventPacket,
-  type Packet,
-  PacketType,
-  RESERVED_EVENTS,
-  RoomcastError,
-} from "@roomcast/protocol";
-import { type AckCallback, AckRegistry } from "./ack/ack-registry.js";
+import { type ConnectedInfo, type EventPacket, type Packet, PacketType, RESERVED_EVENTS } from "@roomcast/protocol";
+import { type AckCallback, ackError, AckRegistry } from "./ack/ack-registry.js";
 import { type EmitFlags, RetryQueue } from "./ack/retry-queue.js";
 import type { Manager, ManagerCloseReason } from "./manager.js";
 import {
@@ -75,6 +67,9 @@ export interface SocketReservedEvents {
 
 type AnyListener = (event: string, ...args: any[]) => void;
 
+/* Socket.IO's message, which apps may already match on */
+const DISCONNECTED = "socket has been disconnected";
+
 /* 1000 packets covers minutes of a chatty app offline while keeping memory bounded */
 const DEFAULT_MAX_BUFFERED = 1000;
 
@@ -109,30 +104,32 @@ export class Socket<
 
   /** @internal auth already resolved for this connection (`authInSubprotocol`). */
   _preparedAuth: Record<string, unknown> | undefined;
-  private readonly opts: SocketOptions;
-  private readonly maxBuffered: number;
-  private readonly acks: AckRegistry;
-  private readonly queue: RetryQueue | undefined;
-  private flags: EmitFlags = {};
-  private subs: (() => void)[] | undefined;
-  private anyIn: AnyListener[] = [];
-  private anyOut: AnyListener[] = [];
+  /** @internal */
+  readonly _opts: SocketOptions;
+  /** @internal true while the socket wants to be connected; the manager reports only to these. */
+  _active = false;
+  private readonly _max: number;
+  private readonly _acks: AckRegistry;
+  private readonly _queue: RetryQueue | undefined;
+  private _flags: EmitFlags = {};
+  private _anyIn: AnyListener[] = [];
+  private _anyOut: AnyListener[] = [];
 
   constructor(io: Manager, nsp: string, opts: SocketOptions = {}) {
     super();
     this.io = io;
     this.nsp = nsp;
-    this.opts = opts;
+    this._opts = opts;
     this.auth = opts.auth;
-    this.maxBuffered = opts.maxBufferedPackets ?? DEFAULT_MAX_BUFFERED;
+    const max = (this._max = opts.maxBufferedPackets ?? DEFAULT_MAX_BUFFERED);
     const dropped = () => this.droppedPackets++;
-    this.acks = new AckRegistry(this.maxBuffered, dropped);
+    this._acks = new AckRegistry(max, dropped);
     if (opts.retries) {
-      this.queue = new RetryQueue(
+      this._queue = new RetryQueue(
         opts.retries,
-        this.maxBuffered,
+        max,
         (args, flags) => {
-          this.flags = flags;
+          this._flags = flags;
           (this.emit as (...a: unknown[]) => this)(...args);
         },
         () => this.connected,
@@ -147,25 +144,16 @@ export class Socket<
 
   /** True while the socket wants to be connected (connected, connecting or reconnecting). */
   get active(): boolean {
-    return this.subs !== undefined;
-  }
-
-  /** @internal whether this socket wants its auth in the subprotocol header. */
-  get _authInSubprotocol(): boolean {
-    return this.opts.authInSubprotocol === true;
+    return this._active;
   }
 
   /** Connects (opening the manager's connection if needed). No-op when already active. */
   connect(): this {
-    if (this.connected || this.subs) return this;
+    if (this._active) return this;
+    this._active = true;
     const io = this.io;
-    const on = <Ev extends "open" | "error" | "close">(ev: Ev, fn: any) => {
-      io.on(ev, fn);
-      return () => void io.off(ev, fn);
-    };
-    this.subs = [on("open", this.onOpen), on("error", this.onError), on("close", this.onClose)];
     if (!io._reconnecting) io.open();
-    if (io._readyState === "open") this.onOpen();
+    if (io._readyState === "open") this._onOpen();
     return this;
   }
 
@@ -185,29 +173,30 @@ export class Socket<
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): this {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
-    const flags = this.flags;
-    this.flags = {};
+    const flags = this._flags;
+    this._flags = {};
     const data: unknown[] = [ev, ...args];
-    if (this.queue && !flags.fromQueue && !flags.volatile) {
-      this.queue.add(data, flags);
+    if (this._queue && !flags.fromQueue && !flags.volatile) {
+      this._queue.add(data, flags);
       return this;
     }
     const packet: EventPacket = { type: PacketType.EVENT, nsp: this.nsp, data };
-    const last = data[data.length - 1];
-    if (typeof last === "function") {
-      data.pop();
-      const timeout = flags.timeout ?? this.opts.ackTimeout;
+    if (typeof data[data.length - 1] === "function") {
+      const timeout = flags.timeout ?? this._opts.ackTimeout;
       const errorFirst = timeout !== undefined || flags.fromQueue === true;
-      packet.id = this.acks.register(last as AckCallback, errorFirst, timeout, (id) => this.unbuffer(id));
+      packet.id = this._acks.register(data.pop() as AckCallback, errorFirst, timeout, (id) => this._unbuffer(id));
     }
     if (this.connected) {
-      this.notifyOutgoing(data);
-      this.io._packet(packet);
+      this._send(packet);
     } else if (flags.volatile) {
       this.droppedPackets++;
-      if (packet.id !== undefined) this.acks.fail(packet.id, new RoomcastError(ErrorCode.ACK_CANCELLED, "volatile emit dropped while disconnected"));
+      this._acks.settle(packet.id, ackError("volatile emit dropped while disconnected"));
     } else {
-      if (this.sendBuffer.length >= this.maxBuffered) this.dropOldestBuffered();
+      if (this.sendBuffer.length >= this._max) {
+        const [dropped] = this.sendBuffer.splice(0, 1);
+        this.droppedPackets++;
+        this._acks.settle(dropped?.id, ackError("send buffer is full"));
+      }
       this.sendBuffer.push(packet);
     }
     return this;
@@ -221,7 +210,7 @@ export class Socket<
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
   ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {
-    const errorFirst = this.flags.timeout !== undefined || this.opts.ackTimeout !== undefined || this.queue !== undefined;
+    const errorFirst = this._flags.timeout !== undefined || this._opts.ackTimeout !== undefined || this._queue !== undefined;
     return new Promise((resolve, reject) => {
       const ack = errorFirst ? (err: Error | null, value: any) => (err ? reject(err) : resolve(value)) : resolve;
       (this.emit as (ev: string, ...a: unknown[]) => this)(ev, ...args, ack);
@@ -230,13 +219,13 @@ export class Socket<
 
   /** Sets an ack timeout for the next emit; its callback becomes `(err, ...reply)`. */
   timeout(ms: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
-    this.flags.timeout = ms;
+    this._flags.timeout = ms;
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   }
 
   /** The next emit is dropped, not buffered, if the socket is not connected. */
   get volatile(): this {
-    this.flags.volatile = true;
+    this._flags.volatile = true;
     return this;
   }
 
@@ -250,12 +239,11 @@ export class Socket<
 
   /** Leaves the namespace; the connection closes when no namespace uses it any more. */
   disconnect(): this {
-    const wasConnected = this.connected;
-    if (wasConnected) this.io._packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
-    this.destroy();
-    if (wasConnected) this.onClose("forced close");
+    if (this.connected) this.io._packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
+    this._destroy();
+    this._onClose("forced close");
     // nothing keeps a timer after an explicit disconnect, buffered emits included
-    this.acks.failAll(new RoomcastError(ErrorCode.ACK_CANCELLED, "socket has been disconnected"));
+    this._acks.failAll(ackError(DISCONNECTED));
     this.sendBuffer = this.sendBuffer.filter((packet) => packet.id === undefined);
     return this;
   }
@@ -267,35 +255,35 @@ export class Socket<
 
   /** Adds a listener for every incoming event: `(event, ...args)`. */
   onAny(listener: AnyListener): this {
-    this.anyIn.push(listener);
+    this._anyIn.push(listener);
     return this;
   }
   prependAny(listener: AnyListener): this {
-    this.anyIn.unshift(listener);
+    this._anyIn.unshift(listener);
     return this;
   }
   offAny(listener?: AnyListener): this {
-    this.anyIn = listener ? this.anyIn.filter((l) => l !== listener) : [];
+    this._anyIn = listener ? this._anyIn.filter((l) => l !== listener) : [];
     return this;
   }
   listenersAny(): AnyListener[] {
-    return this.anyIn.slice();
+    return this._anyIn.slice();
   }
   /** Adds a listener for every outgoing event, called when the packet is sent. */
   onAnyOutgoing(listener: AnyListener): this {
-    this.anyOut.push(listener);
+    this._anyOut.push(listener);
     return this;
   }
   prependAnyOutgoing(listener: AnyListener): this {
-    this.anyOut.unshift(listener);
+    this._anyOut.unshift(listener);
     return this;
   }
   offAnyOutgoing(listener?: AnyListener): this {
-    this.anyOut = listener ? this.anyOut.filter((l) => l !== listener) : [];
+    this._anyOut = listener ? this._anyOut.filter((l) => l !== listener) : [];
     return this;
   }
   listenersAnyOutgoing(): AnyListener[] {
-    return this.anyOut.slice();
+    return this._anyOut.slice();
   }
 
   /** @internal resolves `auth` (calling it if it is a function). */
@@ -309,102 +297,96 @@ export class Socket<
   _onPacket(packet: Packet): void {
     switch (packet.type) {
       case PacketType.CONNECTED:
-        return this.onConnected(packet.info);
+        return this._onConnected(packet.info);
       case PacketType.CONNECT_ERROR: {
         // a rejected namespace stays down until connect() is called again, as in Socket.IO
-        this.destroy();
+        this._destroy();
         const err: ConnectError = new Error(packet.message);
         if (packet.data !== undefined) err.data = packet.data;
         return this.emitReserved("connect_error", err);
       }
       case PacketType.EVENT:
       case PacketType.EVENT_AT:
-        return this.onEvent(packet.data, packet.type === PacketType.EVENT ? packet.id : undefined);
+        return this._onEvent(packet.data, packet.type === PacketType.EVENT ? packet.id : undefined);
       case PacketType.ACK:
-        return this.acks.resolve(packet.id, packet.data);
+        return this._acks.settle(packet.id, null, packet.data);
       case PacketType.DISCONNECT:
-        this.destroy();
-        return this.onClose("io server disconnect");
+        this._destroy();
+        return this._onClose("io server disconnect");
     }
   }
 
-  private readonly onOpen = (): void => {
+  /** @internal the manager's connection opened: ask to join the namespace. */
+  _onOpen(): void {
     const io = this.io;
     const generation = io._generation;
     const sendConnect = (auth: Record<string, unknown> | undefined) => {
       // the auth callback may answer late: only for this connection, and only if still wanted
-      if (!this.subs || io._generation !== generation || io._readyState !== "open") return;
-      io._packet(auth && typeof auth === "object" ? { type: PacketType.CONNECT, nsp: this.nsp, auth } : { type: PacketType.CONNECT, nsp: this.nsp });
+      if (this._active && io._generation === generation && io._readyState === "open") {
+        io._packet(auth && typeof auth === "object" ? { type: PacketType.CONNECT, nsp: this.nsp, auth } : { type: PacketType.CONNECT, nsp: this.nsp });
+      }
     };
     const prepared = this._preparedAuth;
     this._preparedAuth = undefined;
     if (prepared) sendConnect(prepared);
     else this._resolveAuth(sendConnect);
-  };
+  }
 
-  private readonly onError = (err: Error): void => {
+  /** @internal the manager's connection failed to open. */
+  _onError(err: Error): void {
     if (!this.connected) this.emitReserved("connect_error", err);
-  };
+  }
 
-  private readonly onClose = (reason: ManagerCloseReason | DisconnectReason, description?: DisconnectDescription): void => {
+  /** @internal the namespace was left: by the server, by us, or with the connection. */
+  _onClose(reason: ManagerCloseReason | DisconnectReason, description?: DisconnectDescription): void {
     if (!this.connected) return;
     this.connected = false;
     this.id = undefined;
     this.emitReserved("disconnect", reason === "forced close" ? "io client disconnect" : reason, description);
     // acks of packets that reached the old connection can never arrive; buffered ones still can
     const buffered = new Set(this.sendBuffer.map((packet) => packet.id));
-    this.acks.failAll(new RoomcastError(ErrorCode.ACK_CANCELLED, "socket has been disconnected"), (id) => buffered.has(id));
-  };
+    this._acks.failAll(ackError(DISCONNECTED), (id) => buffered.has(id));
+  }
 
-  private onConnected(info: ConnectedInfo): void {
+  private _onConnected(info: ConnectedInfo): void {
     this.id = info.sid;
     this.recovered = info.recovered === true;
     this.connected = true;
     const buffered = this.sendBuffer;
     this.sendBuffer = [];
-    for (const packet of buffered) {
-      this.notifyOutgoing(packet.data);
-      this.io._packet(packet);
-    }
+    for (const packet of buffered) this._send(packet);
     this.emitReserved("connect");
-    this.queue?.drain(true);
+    this._queue?.drain(true);
   }
 
-  private onEvent(data: unknown[], id: number | undefined): void {
+  private _onEvent(data: unknown[], id: number | undefined): void {
     if (!this.connected || RESERVED_EVENTS.has(data[0] as string)) return;
     const args = data.slice();
     if (id !== undefined) {
       let sent = false;
       args.push((...reply: unknown[]) => {
-        if (sent) return;
+        if (!sent) this.io._packet({ type: PacketType.ACK, nsp: this.nsp, id, data: reply });
         sent = true;
-        this.io._packet({ type: PacketType.ACK, nsp: this.nsp, id, data: reply });
       });
     }
-    for (const listener of this.anyIn.slice()) listener(...(args as [string]));
+    for (const listener of this._anyIn.slice()) listener(...(args as [string]));
     this._emitter.emit(...(args as [string]));
   }
 
-  private notifyOutgoing(data: unknown[]): void {
-    if (this.anyOut.length === 0) return;
-    for (const listener of this.anyOut.slice()) listener(...(data as [string]));
+  /** Sends a packet on the open connection and tells the outgoing catch-all listeners. */
+  private _send(packet: EventPacket): void {
+    for (const listener of this._anyOut.slice()) listener(...(packet.data as [string]));
+    this.io._packet(packet);
   }
 
-  private unbuffer(id: number): void {
+  private _unbuffer(id: number): void {
     const index = this.sendBuffer.findIndex((packet) => packet.id === id);
     if (index !== -1) this.sendBuffer.splice(index, 1);
   }
 
-  private dropOldestBuffered(): void {
-    const [dropped] = this.sendBuffer.splice(0, 1);
-    this.droppedPackets++;
-    if (dropped?.id !== undefined) this.acks.fail(dropped.id, new RoomcastError(ErrorCode.ACK_CANCELLED, "send buffer is full"));
-  }
-
-  private destroy(): void {
-    if (!this.subs) return;
-    for (const unsubscribe of this.subs) unsubscribe();
-    this.subs = undefined;
-    this.io._destroy(this);
+  private _destroy(): void {
+    if (!this._active) return;
+    this._active = false;
+    this.io._destroy();
   }
 }

@@ -1,12 +1,11 @@
-import { ErrorCode, MAX_ACK_ID, RoomcastError } from "@roomcast/protocol";
+import { type ErrorCode, MAX_ACK_ID, RoomcastError } from "@roomcast/protocol";
 
 /** An ack callback; error-first ones get `null` (or an error) before the server's arguments. */
 export type AckCallback = (...args: any[]) => void;
 
-interface PendingAck {
-  callback: AckCallback;
-  errorFirst: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
+/** An error for an ack that will never arrive (`code` says why: timeout or cancelled). */
+export function ackError(why: string, code: ErrorCode = "ERR_ACK_CANCELLED"): RoomcastError {
+  return new RoomcastError(code, why);
 }
 
 /**
@@ -14,65 +13,55 @@ interface PendingAck {
  * and a bound: past `max` the oldest is given up and reported through `onDrop`.
  */
 export class AckRegistry {
-  private nextId = 0;
-  private readonly pending = new Map<number, PendingAck>();
+  private _nextId = 0;
+  /* one closure per ack: it clears its timer and calls back in the callback's style */
+  private readonly _pending = new Map<number, (err: Error | null, args: unknown[]) => void>();
 
   constructor(
-    private readonly max: number,
-    private readonly onDrop: () => void,
+    private readonly _max: number,
+    private readonly _onDrop: () => void,
   ) {}
-
-  get size(): number {
-    return this.pending.size;
-  }
 
   /**
    * Registers `callback` and returns its packet id. With a `timeout` the callback gets an
    * ERR_ACK_TIMEOUT error when no ack arrives in time, after `onTimeout(id)` ran.
    */
   register(callback: AckCallback, errorFirst: boolean, timeout?: number, onTimeout?: (id: number) => void): number {
-    if (this.pending.size >= this.max) {
-      const oldest = this.pending.keys().next().value as number;
-      this.fail(oldest, new RoomcastError(ErrorCode.ACK_CANCELLED, "too many pending acks"));
-      this.onDrop();
+    if (this._pending.size >= this._max) {
+      this.settle(this._pending.keys().next().value, ackError("too many pending acks"));
+      this._onDrop();
     }
-    const id = this.nextId;
-    this.nextId = id === MAX_ACK_ID ? 0 : id + 1;
-    const entry: PendingAck = { callback, errorFirst, timer: undefined };
-    if (timeout !== undefined) {
-      entry.timer = setTimeout(() => {
-        onTimeout?.(id);
-        this.fail(id, new RoomcastError(ErrorCode.ACK_TIMEOUT, "operation has timed out"));
-      }, timeout);
-    }
-    this.pending.set(id, entry);
+    const id = this._nextId;
+    this._nextId = id === MAX_ACK_ID ? 0 : id + 1;
+    const timer =
+      timeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            onTimeout?.(id);
+            this.settle(id, ackError("operation has timed out", "ERR_ACK_TIMEOUT"));
+          }, timeout);
+    this._pending.set(id, (err, args) => {
+      clearTimeout(timer);
+      if (errorFirst) callback(err, ...args);
+      else if (!err) callback(...args);
+    });
     return id;
   }
 
-  /** Delivers the server's ack; unknown ids (late, or already given up) are ignored. */
-  resolve(id: number, args: unknown[]): void {
-    const entry = this.take(id);
-    if (!entry) return;
-    if (entry.errorFirst) entry.callback(null, ...args);
-    else entry.callback(...args);
-  }
-
-  /** Gives up on one ack: error-first callbacks hear `error`, others are forgotten. */
-  fail(id: number, error: Error): void {
-    const entry = this.take(id);
-    if (entry?.errorFirst) entry.callback(error);
+  /**
+   * Delivers the server's reply (`err` null) or gives up with `err`: error-first callbacks hear
+   * it, others are forgotten. Unknown ids (late, or already given up) are ignored.
+   */
+  settle(id: number | undefined, err: Error | null, args: unknown[] = []): void {
+    const settle = this._pending.get(id!);
+    if (settle) {
+      this._pending.delete(id!);
+      settle(err, args);
+    }
   }
 
   /** Gives up on every ack for which `keep(id)` is not true. */
-  failAll(error: Error, keep?: (id: number) => boolean): void {
-    for (const id of [...this.pending.keys()]) if (!keep?.(id)) this.fail(id, error);
-  }
-
-  private take(id: number): PendingAck | undefined {
-    const entry = this.pending.get(id);
-    if (!entry) return undefined;
-    this.pending.delete(id);
-    if (entry.timer !== undefined) clearTimeout(entry.timer);
-    return entry;
+  failAll(err: Error, keep?: (id: number) => boolean): void {
+    for (const id of [...this._pending.keys()]) if (!keep?.(id)) this.settle(id, err);
   }
 }

@@ -1,30 +1,22 @@
-import type { OpenWebSocket, Transport } from "./websocket-types.js";
+import type { OpenWebSocket } from "./websocket-types.js";
 
 /** The platform WebSocket (browsers, Deno, Bun, Node >= 22). Headers cannot be set: `extraHeaders` is ignored. */
 export const openWebSocket: OpenWebSocket = (url, protocols, _options, handlers) => {
   const ws = new globalThis.WebSocket(url, protocols);
   ws.binaryType = "arraybuffer";
-  let live = true;
-  ws.onopen = () => live && handlers.onOpen(ws.protocol);
-  ws.onmessage = (event: MessageEvent) => {
-    if (!live) return;
-    const data = event.data as string | ArrayBuffer;
-    handlers.onMessage(typeof data === "string" ? data : new Uint8Array(data));
-  };
-  ws.onerror = () => live && handlers.onError(new Error("websocket error"));
-  ws.onclose = (event: CloseEvent) => live && handlers.onClose(event.code, event.reason);
-  const stop = (code?: number, reason?: string) => {
-    live = false;
-    try {
-      ws.close(code, reason);
-    } catch {
-      // invalid code for this state: the socket is going away anyway
-    }
-  };
-  const transport: Transport = {
+  ws.onopen = () => handlers.onOpen(ws.protocol);
+  ws.onmessage = ({ data }: MessageEvent<string | ArrayBuffer>) => handlers.onMessage(typeof data === "string" ? data : new Uint8Array(data));
+  ws.onerror = () => handlers.onError(new Error("websocket error"));
+  ws.onclose = ({ code, reason }: CloseEvent) => handlers.onClose(code, reason);
+  return {
     send: (data) => ws.send(data),
-    close: stop,
-    terminate: () => stop(),
+    close(code, reason) {
+      try {
+        ws.close(code, reason);
+      } catch {
+        // browsers only accept 1000 and 3000-4999 from scripts: close without a code instead
+        ws.close();
+      }
+    },
   };
-  return transport;
 };

@@ -3,7 +3,10 @@
  * `ws` package) or the browser one (global WebSocket) through package.json `imports` conditions.
  */
 
-/** Callbacks a transport reports to; none is called after `close()` or `terminate()`. */
+/**
+ * Callbacks a transport reports to. The owner ignores those of a transport it has let go of
+ * (the manager tags each WebSocket with a generation), so transports need no guard of their own.
+ */
 export interface TransportHandlers {
   /** The handshake completed; `protocol` is the subprotocol the server selected ("" if none). */
   onOpen(protocol: string): void;
@@ -21,10 +24,11 @@ export interface TransportOptions {
 /** One WebSocket connection. */
 export interface Transport {
   send(data: string | Uint8Array): void;
-  /** Starts the closing handshake (or aborts a pending open) and stops reporting. */
+  /**
+   * With a `code`, starts the closing handshake (or aborts a pending open). Without one, drops
+   * the connection at once: the peer may be gone.
+   */
   close(code?: number, reason?: string): void;
-  /** Drops the connection without a closing handshake (the peer may be gone) and stops reporting. */
-  terminate(): void;
 }
 
 export type OpenWebSocket = (
