@@ -27,13 +27,26 @@ export interface ConnectedInfo {
   pid?: string;
   /** True when the server restored the socket's previous session. */
   recovered?: boolean;
+  /** With `recovered`: how many EVENT_AT packets follow at once as the replay of what was missed. */
+  missed?: number;
+  /** Without `recovered`: the namespace's stream position when this session started (resume from it). */
+  position?: string;
   [key: string]: unknown;
+}
+
+/** What a reconnecting client presents to get its previous session back (see docs/PROTOCOL.md §4). */
+export interface ResumeRequest {
+  /** Recovery session id from the previous CONNECTED. */
+  pid: string;
+  /** Position of the last event the client processed ("epoch:offset"). */
+  position: string;
 }
 
 export interface ConnectPacket {
   type: typeof PacketType.CONNECT;
   nsp: string;
   auth?: Record<string, unknown>;
+  resume?: ResumeRequest;
 }
 export interface ConnectedPacket {
   type: typeof PacketType.CONNECTED;
@@ -83,6 +96,9 @@ export type Packet =
   | EventAtPacket
   | AckPacket
   | HeartbeatPacket;
+
+/** Longest `pid` or `position` a resume request may carry. */
+export const MAX_RESUME_FIELD_LENGTH = 128;
 
 /** The largest ack id a peer may use; larger ids are a protocol error. */
 export const MAX_ACK_ID = 0xffff_ffff;
