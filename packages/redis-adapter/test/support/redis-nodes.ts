@@ -43,8 +43,15 @@ export async function recordingClient(port: number, rooms: string[] = []): Promi
   const events: unknown[][] = [];
   socket.onAny((...args: unknown[]) => events.push(args));
   await new Promise<void>((resolve, reject) => {
-    socket.once("connect", () => resolve());
-    socket.once("connect_error", reject);
+    const timer = setTimeout(() => reject(new Error(`no connection to port ${port}`)), 10_000);
+    socket.once("connect", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.once("connect_error", (err: Error) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
   return { socket, events, count: (event) => events.filter((e) => e[0] === event).length };
 }
