@@ -17,25 +17,26 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
 
 /*
  * Packet types each side may receive; anything else from that peer is a protocol error.
- * `@__PURE__` lets a bundle that needs only one of the two drop the other.
+ * Plain numbers (the PacketType values named alongside), not PacketType.X: property reads could
+ * have side effects as far as a bundler knows, and would keep both sets in every bundle.
  */
 export const FROM_CLIENT: ReadonlySet<number> = /* @__PURE__ */ new Set([
-  PacketType.CONNECT,
-  PacketType.DISCONNECT,
-  PacketType.EVENT,
-  PacketType.EVENT_WITH_ACK,
-  PacketType.ACK,
-  PacketType.HEARTBEAT,
+  0, // CONNECT
+  3, // DISCONNECT
+  4, // EVENT
+  5, // EVENT_WITH_ACK
+  6, // ACK
+  7, // HEARTBEAT
 ]);
 export const FROM_SERVER: ReadonlySet<number> = /* @__PURE__ */ new Set([
-  PacketType.CONNECTED,
-  PacketType.CONNECT_ERROR,
-  PacketType.DISCONNECT,
-  PacketType.EVENT,
-  PacketType.EVENT_WITH_ACK,
-  PacketType.ACK,
-  PacketType.HEARTBEAT,
-  PacketType.EVENT_AT,
+  1, // CONNECTED
+  2, // CONNECT_ERROR
+  3, // DISCONNECT
+  4, // EVENT
+  5, // EVENT_WITH_ACK
+  6, // ACK
+  7, // HEARTBEAT
+  8, // EVENT_AT
 ]);
 
 /** Turns a packet into its wire array (see docs/PROTOCOL.md). */
