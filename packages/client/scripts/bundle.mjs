@@ -1,7 +1,8 @@
 // Builds the browser bundles (ESM, minified) and records their sizes in dist/browser/sizes.json.
 // `node scripts/bundle.mjs --analyze` also prints what each module contributes.
 import { analyzeMetafile, build } from "esbuild";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -12,6 +13,20 @@ mkdirSync(outdir, { recursive: true });
 
 /* the JSON-only bundle must stay well below socket.io-client's ~13 KB gzip */
 const BUDGET_GZIP = 5 * 1024;
+
+/*
+ * eventemitter3's package entry is CommonJS behind a one-line ESM re-export, which costs the
+ * bundle esbuild's CommonJS interop helpers. The package ships an ESM build as well: use it when
+ * it is there (same code, same version), else fall back to the normal entry.
+ */
+const require = createRequire(join(root, "package.json"));
+const emitterEsm = join(dirname(require.resolve("eventemitter3")), "dist", "eventemitter3.esm.js");
+const emitterAsEsm = {
+  name: "eventemitter3-esm",
+  setup(build) {
+    if (existsSync(emitterEsm)) build.onResolve({ filter: /^eventemitter3$/ }, () => ({ path: emitterEsm }));
+  },
+};
 
 const bundles = [
   { name: "roomcast.min.js", budget: BUDGET_GZIP, source: 'export * from "./src/index.ts"; export { default } from "./src/index.ts";' },
@@ -38,6 +53,7 @@ for (const bundle of bundles) {
     // bundle may shorten them. Only this bundle: dist/*.js keeps the names for debugging.
     mangleProps: /^_/,
     reserveProps: /^__.*__$/,
+    plugins: [emitterAsEsm],
     metafile: analyze,
     outfile,
     logLevel: "warning",

@@ -15,33 +15,26 @@ export interface LocationLike {
 }
 
 const SCHEME = /^[a-z][a-z\d+.-]*:\/\//i;
-const WS_PROTOCOL: Record<string, string> = { "http:": "ws:", "https:": "wss:", "ws:": "ws:", "wss:": "wss:" };
 
 /**
  * Resolves `io(url)`'s url. As in Socket.IO, the URL path names the namespace and the `path`
  * option names the server endpoint: `io("https://host/admin", { path: "/rc" })` joins namespace
- * "/admin" through `wss://host/rc`. A relative or absent url needs a browser `location`.
+ * "/admin" through `wss://host/rc`. A relative or absent url needs a browser `location`
+ * (without one, `new URL` throws its TypeError).
  */
 export function parseUrl(
   uri: string | undefined,
   path: string,
   loc: LocationLike | undefined = (globalThis as { location?: LocationLike }).location,
 ): ParsedUrl {
-  let absolute = uri ?? (loc ? `${loc.protocol}//${loc.host}` : undefined);
-  if (absolute === undefined) throw new TypeError("roomcast: a url is required outside the browser");
-  if (absolute.startsWith("//")) {
-    absolute = (loc?.protocol ?? "https:") + absolute;
-  } else if (absolute.startsWith("/")) {
-    if (!loc) throw new TypeError(`roomcast: relative url "${absolute}" needs a browser location`);
-    absolute = `${loc.protocol}//${loc.host}${absolute}`;
-  } else if (!SCHEME.test(absolute)) {
-    // "host:port" alone: same protocol as the page, https outside a browser (as Socket.IO does)
-    absolute = `${loc?.protocol ?? "https:"}//${absolute}`;
-  }
-  const url = new URL(absolute);
-  const protocol = WS_PROTOCOL[url.protocol];
-  if (!protocol) throw new TypeError(`roomcast: unsupported protocol "${url.protocol}"`);
-  const endpoint = path.startsWith("/") ? path : `/${path}`;
-  const id = `${protocol}//${url.host}${endpoint}`;
+  const page = loc && `${loc.protocol}//${loc.host}`;
+  // "host:port" alone is protocol-relative, like "//host:port"
+  if (uri && uri[0] !== "/" && !SCHEME.test(uri)) uri = "//" + uri;
+  // protocol-relative: the page's protocol, https outside a browser (as Socket.IO does)
+  if (uri?.startsWith("//")) uri = (loc?.protocol ?? "https:") + uri;
+  const url = new URL(uri ?? page ?? "", page);
+  const protocol = url.protocol.replace("http", "ws");
+  if (protocol !== "ws:" && protocol !== "wss:") throw new TypeError(`roomcast: unsupported protocol ${url.protocol}`);
+  const id = `${protocol}//${url.host}${path[0] === "/" ? "" : "/"}${path}`;
   return { href: id + url.search, nsp: url.pathname || "/", id };
 }
