@@ -4,6 +4,7 @@ import type { Socket as NetSocket } from "node:net";
 import { WebSocket, type RawData } from "ws";
 import {
   CloseCode,
+  ErrorCode,
   FROM_CLIENT,
   type Codec,
   type ConnectPacket,
@@ -12,6 +13,7 @@ import {
   ProtocolError,
 } from "@roomcast/protocol";
 import { OutgoingPacket } from "./outgoing-packet.js";
+import { TokenBucket } from "./rate-limiter.js";
 import { createConnectionStats, type ConnectionStats, type ServerMetrics } from "./metrics.js";
 import type { ServerOptions } from "./server-options.js";
 import type { DisconnectReason, Handshake } from "./types.js";
@@ -40,6 +42,7 @@ export type ConnectionState = "open" | "closing" | "closed";
 export type ConnectionHandshake = Omit<Handshake, "auth">;
 
 const HEARTBEAT = new OutgoingPacket({ type: PacketType.HEARTBEAT });
+const RATE_LIMITED_ERROR = Object.freeze({ code: ErrorCode.RATE_LIMITED, message: "rate limit exceeded: event dropped" });
 
 /* Timer phases: a single timer per connection serves all three, one after the other. */
 const AWAIT_CONNECT = 0;
@@ -121,6 +124,10 @@ export class Connection {
   private phase = AWAIT_CONNECT;
   /** Set by any inbound frame; the heartbeat only checks it, so receiving costs one store. */
   private heard = false;
+  /** Present when `rateLimit` is set: one bucket for the events of every namespace of this connection. */
+  private readonly bucket: TokenBucket | undefined;
+  /** The client was told about the current run of dropped events; reset by the next admitted one. */
+  private toldRateLimited = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -135,6 +142,8 @@ export class Connection {
     this.deflate = ws.extensions.includes("permessage-deflate");
     this.handshake = buildHandshake(req);
     this.subprotocolAuth = subprotocolAuth;
+    const rateLimit = host.options.rateLimit;
+    this.bucket = rateLimit && new TokenBucket(rateLimit.eventsPerSecond, rateLimit.burst, performance.now());
     ws.on("message", this.onMessage);
     ws.on("error", this.onError);
     ws.on("close", this.onClose);
@@ -259,6 +268,11 @@ export class Connection {
     this.close(CloseCode.NORMAL, "server namespace disconnect", "");
   }
 
+  /** Shutdown: closes with 1012 so the client reconnects (to another node) after its backoff. */
+  drain(): void {
+    this.close(CloseCode.SERVICE_RESTART, "server shutting down", "server shutting down");
+  }
+
   /** Drops the TCP connection without a close handshake (used when a peer ignores ours). */
   terminate(): void {
     this.ws.terminate();
@@ -307,11 +321,34 @@ export class Connection {
       case PacketType.CONNECT:
         this.host.connectNamespace(this, packet);
         return;
+      case PacketType.EVENT:
+        if (this.bucket !== undefined && !this.bucket.take(performance.now())) {
+          this.rateLimited(packet.nsp);
+          return;
+        }
+        this.toldRateLimited = false;
+        this.sockets.get(packet.nsp)?._onpacket(packet);
+        return;
       default:
         // Packets for a namespace this connection has not joined (or just left) are ignored.
         this.sockets.get(packet.nsp)?._onpacket(packet);
     }
   };
+
+  /** The bucket is empty: drop the event (telling the client once per run of drops) or disconnect. */
+  private rateLimited(nsp: string): void {
+    const metrics = this.host.metrics;
+    if (this.host.options.rateLimit?.onExceeded === "disconnect") {
+      metrics.rateLimitCloses++;
+      this.close(CloseCode.RATE_LIMITED, "rate limited", "rate limited");
+      return;
+    }
+    metrics.rateLimitedEvents++;
+    if (this.toldRateLimited || !this.sockets.has(nsp)) return;
+    this.toldRateLimited = true;
+    // "error" is a name applications cannot emit, so this event can only come from the server.
+    this.send({ type: PacketType.EVENT, nsp, data: ["error", RATE_LIMITED_ERROR] });
+  }
 
   private readonly onError = (err: Error): void => {
     if (isWsProtocolError(err)) {

@@ -18,6 +18,9 @@ export {
   type AllowedOrigins,
 } from "./server-options.js";
 export type { ServerMetrics, ConnectionStats } from "./metrics.js";
+export type { RateLimitOptions, RateLimitAction } from "./rate-limiter.js";
+export type { ShutdownOptions } from "./shutdown.js";
+export type { DebugCounts } from "./debug-counts.js";
 export type * from "./typed-events.js";
 export { TypedEventEmitter } from "./typed-events.js";
 export type { BroadcastFlags, BroadcastOptions, DisconnectReason, Handshake, Room, SocketId } from "./types.js";

@@ -35,6 +35,12 @@ export interface ServerMetrics {
   handlerErrors: number;
   /** Acks (single or broadcast) that timed out. */
   ackTimeouts: number;
+  /** Incoming events dropped by the rate limiter (`rateLimit.onExceeded: "drop"`). */
+  rateLimitedEvents: number;
+  /** Connections closed with 4003 by the rate limiter (`rateLimit.onExceeded: "disconnect"`). */
+  rateLimitCloses: number;
+  /** Batches of connections closed with 1012 by `close()`. */
+  shutdownBatches: number;
 }
 
 export function createServerMetrics(): ServerMetrics {
@@ -55,6 +61,9 @@ export function createServerMetrics(): ServerMetrics {
     connectErrors: 0,
     handlerErrors: 0,
     ackTimeouts: 0,
+    rateLimitedEvents: 0,
+    rateLimitCloses: 0,
+    shutdownBatches: 0,
   };
 }
 

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { AdapterConstructor } from "./adapter.js";
 import { Adapter } from "./adapter.js";
+import { validateRateLimit, type RateLimitOptions } from "./rate-limiter.js";
+import type { ShutdownOptions } from "./shutdown.js";
 
 /** Where the server reports errors nobody listens for (a handler that threw, a bad peer). */
 export interface Logger {
@@ -47,6 +49,10 @@ export interface ServerOptions {
   volatileHighWaterMark: number;
   /** Milliseconds `close()` waits for peers to answer the close handshake before cutting them off. */
   closeTimeout: number;
+  /** Incoming events per connection (token bucket); `undefined` means no limit. */
+  rateLimit: RateLimitOptions | undefined;
+  /** How `close()` drains connections: `batchSize` at a time, `batchIntervalMs` apart. */
+  shutdown: ShutdownOptions;
   /** Adapter class instantiated once per namespace. */
   adapter: AdapterConstructor;
   /** Receives errors that have no listener. */
@@ -89,6 +95,11 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   volatileHighWaterMark: 64 * 1024,
   /* long enough for a healthy peer's close frame, short enough for a quick restart */
   closeTimeout: 2000,
+  /* off: a useful rate depends on the app (a 60 Hz game vs a chat); maxPayload and
+     maxBufferedBytes already bound memory, so the limit is opted into with the app's numbers */
+  rateLimit: undefined,
+  /* 500 every 100 ms drains 10k connections in 2 s, so the other nodes see a ramp, not a wall */
+  shutdown: { batchSize: 500, batchIntervalMs: 100 },
   /* in memory: a single node needs nothing else */
   adapter: Adapter,
   /* console: an error nobody listens for must still be seen */
@@ -101,6 +112,9 @@ export function resolveOptions(options: Partial<ServerOptions> = {}): ServerOpti
   for (const key of Object.keys(options) as (keyof ServerOptions)[]) {
     if (options[key] !== undefined) (resolved as unknown as Record<string, unknown>)[key] = options[key];
   }
+  // A partial `shutdown` keeps the other default rather than leaving it undefined.
+  if (options.shutdown !== undefined) resolved.shutdown = { ...DEFAULT_OPTIONS.shutdown, ...options.shutdown };
+  validateRateLimit(resolved.rateLimit);
   if (options.maxPayload === undefined && options.maxHttpBufferSize !== undefined) {
     resolved.maxPayload = options.maxHttpBufferSize;
   }

@@ -7,6 +7,8 @@ import type { AdapterConstructor } from "./adapter.js";
 import type { BroadcastOperator } from "./broadcast-operator.js";
 import { BroadcastSurface } from "./broadcast-surface.js";
 import { Connection, type ConnectionHost } from "./connection.js";
+import { collectDebugCounts, type DebugCounts } from "./debug-counts.js";
+import { drainInBatches } from "./shutdown.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics.js";
 import { Namespace, type Middleware, type NamespaceHost } from "./namespace.js";
 import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.js";
@@ -101,6 +103,16 @@ export class Server<
 
   get adapterConstructor(): AdapterConstructor {
     return this.adapterClass;
+  }
+
+  /**
+   * Sizes of the server's internal maps (connections, sockets, room index, pending acks, cluster
+   * requests, per-address slots). For soak tests and diagnostics: every count returns to 0 (rooms
+   * and sockets to what live clients hold) once traffic stops. Walks every socket; not for hot paths.
+   */
+  debugCounts(): DebugCounts {
+    const namespaces = new Set([...this.namespaces.values(), ...this.parents]);
+    return collectDebugCounts(namespaces, this.connections, this.guard.trackedAddresses);
   }
 
   /** The endpoint path (option `path`). */
@@ -353,8 +365,9 @@ export class Server<
       if (conn.ws.readyState !== conn.ws.CLOSED) {
         closed.push(new Promise<void>((resolve) => conn.ws.once("close", () => resolve())));
       }
-      conn.close(CloseCode.SERVICE_RESTART, "server shutting down", "server shutting down");
     }
+    // In batches: clients reconnect elsewhere with jitter, and batches spread that load further.
+    await drainInBatches(open, this.options.shutdown, () => this.counters.shutdownBatches++);
     if (closed.length > 0) {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<"timeout">((resolve) => {

@@ -130,6 +130,11 @@ export class UpgradeGuard {
     }
   }
 
+  /** Remote addresses holding at least one slot (0 when `maxConnectionsPerIp` is off). */
+  get trackedAddresses(): number {
+    return this.perIp.size;
+  }
+
   /** Frees the per-address slot of a connection that ended (or never opened). */
   release(address: string | undefined): void {
     if (this.options.maxConnectionsPerIp <= 0) return;
