@@ -112,6 +112,8 @@ describe("demo on a three-node cluster behind HAProxy", () => {
     );
     expect(await alice.connectionStates()).toContain("reconnecting");
     expect(await alice.nodeId()).not.toBe(deadNode);
+    // The missed-messages panel lights up after a reconnect; without recovery it says nothing could be restored.
+    await alice.page.locator('[data-testid="missed-messages"][data-recovered="false"]').waitFor({ timeout: 5000 });
     await alice.screenshot("03-reconnected-to-another-node");
 
     await bob.openRoom("general");
