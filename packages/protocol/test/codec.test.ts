@@ -108,3 +108,26 @@ describe("codecs", () => {
     });
   });
 });
+
+describe("accepted packet types", () => {
+  it("lets a server receive only what clients send", () => {
+    expect([...FROM_CLIENT].sort()).toEqual(
+      [PacketType.CONNECT, PacketType.DISCONNECT, PacketType.EVENT, PacketType.EVENT_WITH_ACK, PacketType.ACK, PacketType.HEARTBEAT].sort(),
+    );
+  });
+
+  it("lets a client receive only what servers send", () => {
+    expect([...FROM_SERVER].sort()).toEqual(
+      [
+        PacketType.CONNECTED,
+        PacketType.CONNECT_ERROR,
+        PacketType.DISCONNECT,
+        PacketType.EVENT,
+        PacketType.EVENT_WITH_ACK,
+        PacketType.ACK,
+        PacketType.HEARTBEAT,
+        PacketType.EVENT_AT,
+      ].sort(),
+    );
+  });
+});
