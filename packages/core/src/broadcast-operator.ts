@@ -3,6 +3,7 @@ import type { Adapter } from "./adapter.js";
 import { AckTimeoutError } from "./ack-registry.js";
 import type { ServerMetrics } from "./metrics.js";
 import { OutgoingPacket } from "./outgoing-packet.js";
+import type { NamespaceRecovery } from "./recovery/namespace-recovery.js";
 import { RemoteSocketHandle, type RemoteSocket } from "./remote-socket.js";
 import type {
   AllButLast,
@@ -22,6 +23,8 @@ export interface BroadcastHost {
   readonly adapter: Adapter;
   readonly counters: ServerMetrics;
   nextAckId(): number;
+  /** Set when the namespace has connection-state recovery: recoverable packets go through it. */
+  readonly recovery?: NamespaceRecovery;
   /** Reports an error thrown by application code (an ack callback). */
   reportError(err: unknown): void;
 }
@@ -115,6 +118,12 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData = any> {
     const data: unknown[] = [ev, ...args];
     const last = data[data.length - 1];
     if (typeof last !== "function") {
+      const recovery = this.host.recovery;
+      if (recovery !== undefined && this.flags.volatile !== true) {
+        // stamped once for all recipients; volatile packets are never kept nor replayed
+        recovery.emit(data, this.options());
+        return true;
+      }
       const packet: EventPacket = { type: PacketType.EVENT, nsp: this.host.name, data };
       this.host.adapter.broadcast(new OutgoingPacket(packet), this.options());
       return true;

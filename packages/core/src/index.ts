@@ -26,3 +26,4 @@ export { TypedEventEmitter } from "./typed-events.js";
 export type { BroadcastFlags, BroadcastOptions, DisconnectReason, Handshake, Room, SocketId } from "./types.js";
 export { CloseCode, ErrorCode, RoomcastError, ProtocolError } from "@roomcast/protocol";
 export * from "./cluster/index.js";
+export * from "./recovery/index.js";

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { PacketType } from "@roomcast/protocol";
+import { PacketType, type ResumeRequest } from "@roomcast/protocol";
 import type { Adapter, AdapterConstructor, AdapterNamespace } from "./adapter.js";
 import { BroadcastOperator, assertNotReserved, type BroadcastHost } from "./broadcast-operator.js";
 import { BroadcastSurface } from "./broadcast-surface.js";
 import type { Connection } from "./connection.js";
 import type { ServerMetrics } from "./metrics.js";
+import type { OutgoingPacket } from "./outgoing-packet.js";
+import { NamespaceRecovery } from "./recovery/namespace-recovery.js";
 import type { ServerOptions } from "./server-options.js";
 import { Socket } from "./socket.js";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.js";
@@ -61,6 +63,8 @@ export class Namespace<
   /** Connected sockets of this namespace on this node, by id. */
   readonly sockets = new Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   adapter!: Adapter;
+  /** Connection-state recovery of this namespace; undefined when the server option is unset. */
+  readonly recovery: NamespaceRecovery | undefined;
   private readonly middleware: Middleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
 
   constructor(
@@ -71,6 +75,13 @@ export class Namespace<
   ) {
     super();
     this.initAdapter();
+    this.recovery = this.createRecovery();
+  }
+
+  /** A NamespaceRecovery when the server enables `connectionStateRecovery`. */
+  protected createRecovery(): NamespaceRecovery | undefined {
+    const options = this.server.options.connectionStateRecovery;
+    return options === undefined ? undefined : new NamespaceRecovery(this, options);
   }
 
   /** (Re)creates the adapter; called again when `io.adapter(…)` changes the adapter class. */
@@ -140,22 +151,49 @@ export class Namespace<
   }
 
   /** Admits `conn` into this namespace after its middleware (the parent's first, for a child). */
-  _add(conn: Connection, auth: Record<string, unknown>): void {
+  _add(conn: Connection, auth: Record<string, unknown>, resume?: ResumeRequest): void {
+    if (this.recovery !== undefined) {
+      this.recovery.connect(conn, auth, resume);
+      return;
+    }
     const socket = new Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, conn, auth);
-    const chain = this.parent ? [...this.parent.middleware, ...this.middleware] : this.middleware;
+    this._admit(socket, false, () => this._complete(socket), () => {});
+  }
+
+  /**
+   * Runs the connection middleware (none when `skip`), then `admitted`. Answers CONNECT_ERROR on
+   * a middleware error; calls `gone` when the connection closed or joined meanwhile.
+   */
+  _admit(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, skip: boolean, admitted: () => void, gone: () => void): void {
+    const conn = socket.conn;
+    const chain = skip ? [] : this.parent ? [...this.parent.middleware, ...this.middleware] : this.middleware;
     this.runMiddleware(chain, socket, 0, (err) => {
-      conn.pendingNamespaces.delete(this.name);
-      if (conn.readyState !== "open" || conn.sockets.has(this.name)) return;
+      if (conn.readyState !== "open" || conn.sockets.has(this.name)) {
+        conn.pendingNamespaces.delete(this.name);
+        gone();
+        return;
+      }
       if (err) {
+        conn.pendingNamespaces.delete(this.name);
         this.counters.connectErrors++;
         const packet = { type: PacketType.CONNECT_ERROR, nsp: this.name, message: err.message || "connection refused" } as const;
         conn.send(err.data === undefined ? packet : { ...packet, data: err.data });
         return;
       }
-      this.sockets.set(socket.id, socket);
-      socket._onconnect();
-      this.announce(socket);
+      admitted();
     });
+  }
+
+  /**
+   * The socket is in: registered, told CONNECTED, then sent `after` (a recovery's replay), then
+   * announced with "connection". `recovery` carries the CONNECTED fields of recovery.
+   */
+  _complete(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, recovery?: Record<string, unknown>, after?: OutgoingPacket[]): void {
+    socket.conn.pendingNamespaces.delete(this.name);
+    this.sockets.set(socket.id, socket);
+    socket._onconnect(recovery);
+    if (after !== undefined) for (const packet of after) socket.conn.push(packet);
+    this.announce(socket);
   }
 
   private announce(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {

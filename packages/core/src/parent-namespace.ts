@@ -99,6 +99,11 @@ export class ParentNamespace<
     super(server, `/_${++parentCount}`);
   }
 
+  /** Packets sent through a parent reach its children unstamped: recovery lives in each child. */
+  protected override createRecovery(): undefined {
+    return undefined;
+  }
+
   override initAdapter(): void {
     this.adapter = new FanOutAdapter(this, () => this.children);
   }

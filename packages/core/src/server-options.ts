@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { AdapterConstructor } from "./adapter.js";
 import { Adapter } from "./adapter.js";
+import type { ConnectionStateRecoveryOptions } from "./recovery/recovery-store.js";
 import { validateRateLimit, type RateLimitOptions } from "./rate-limiter.js";
 import type { ShutdownOptions } from "./shutdown.js";
 
@@ -57,6 +58,11 @@ export interface ServerOptions {
   adapter: AdapterConstructor;
   /** Receives errors that have no listener. */
   logger: Logger;
+  /**
+   * Connection-state recovery: a client that drops and comes back within
+   * `maxDisconnectionDuration` keeps its id, rooms and data and gets what it missed. Unset: off.
+   */
+  connectionStateRecovery: ConnectionStateRecoveryOptions | undefined;
 }
 
 const consoleLogger: Logger = {
@@ -104,6 +110,8 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   adapter: Adapter,
   /* console: an error nobody listens for must still be seen */
   logger: consoleLogger,
+  /* off: it stamps and keeps every packet sent to rooms, which costs memory (docs/RECOVERY.md) */
+  connectionStateRecovery: undefined,
 };
 
 /** Merges user options over the defaults (and maps Socket.IO's `maxHttpBufferSize`). */

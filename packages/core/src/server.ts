@@ -257,12 +257,12 @@ export class Server<
     conn.pendingNamespaces.add(name);
     const existing = this.namespaces.get(name);
     if (existing) {
-      existing._add(conn, auth);
+      existing._add(conn, auth, packet.resume);
       return;
     }
     this.matchDynamic(name, auth, 0, (nsp) => {
       if (nsp) {
-        nsp._add(conn, auth);
+        nsp._add(conn, auth, packet.resume);
         return;
       }
       conn.pendingNamespaces.delete(name);
@@ -383,6 +383,8 @@ export class Server<
     for (const nsp of new Set([...this.namespaces.values(), ...this.parents])) {
       try {
         await nsp.adapter.close();
+        // after the connections closed: the sessions they left are written before the store closes
+        await nsp.recovery?.close();
       } catch (err) {
         this.reportError(err);
       }

@@ -40,6 +40,8 @@ type AnyListener = (event: string, ...args: any[]) => void;
 type AckFunction = (...args: any[]) => void;
 
 const NO_FLAGS: Readonly<BroadcastFlags> = Object.freeze({});
+/* packets held for one socket while recovery admits it; past this the resume falls back to a fresh session */
+const HOLD_LIMIT = 10_000;
 
 /**
  * One client in one namespace. Many sockets (one per namespace) share a Connection.
@@ -65,6 +67,17 @@ export class Socket<
   data: SocketData = {} as SocketData;
   /** True from the CONNECTED packet until disconnect. */
   connected = false;
+  /**
+   * True when this socket is a dropped one brought back by connection-state recovery: same id,
+   * rooms and data, missed packets replayed. False for a fresh session.
+   */
+  recovered = false;
+  /** @internal recovery session id; set only on namespaces with connection-state recovery. */
+  _pid: string | undefined;
+  /** @internal packets delivered while recovery admits this socket, sent after its CONNECTED. */
+  _held: OutgoingPacket[] | undefined;
+  /** @internal more was delivered while held than `maxPackets`: the replay cannot be trusted. */
+  _heldOverflow = false;
 
   private flags: Readonly<BroadcastFlags> = NO_FLAGS;
   // Created on first use: most sockets never wait for an ack or use packet middleware.
@@ -78,9 +91,11 @@ export class Socket<
     /** The WebSocket connection this socket lives on (codec, address, counters, `close()`). */
     readonly conn: Connection,
     auth: Record<string, unknown>,
+    /** The id to keep (a recovered session); a new one otherwise. */
+    id?: SocketId,
   ) {
     super();
-    this.id = nsp.createSocketId();
+    this.id = id ?? nsp.createSocketId();
     this.handshake = { ...conn.handshake, auth };
   }
 
@@ -170,6 +185,12 @@ export class Socket<
         queueMicrotask(() => ack(err));
         return false;
       }
+    }
+    const recovery = this.nsp.recovery;
+    if (recovery !== undefined && id === undefined && flags.volatile !== true) {
+      // stamped and kept like a broadcast to this socket alone, so a reconnect can replay it
+      recovery.emitTo(this.id, data, flags);
+      return true;
     }
     const packet: EventPacket = id === undefined ? { type: PacketType.EVENT, nsp: this.nsp.name, data } : { type: PacketType.EVENT, nsp: this.nsp.name, data, id };
     if (this.anyOutgoingListeners !== undefined) this.notifyAny(this.anyOutgoingListeners, data);
@@ -331,6 +352,12 @@ export class Socket<
       const id = (packet.packet as { id?: number }).id;
       if (id !== undefined && flags.timeout !== undefined) this.ackRegistry?.setExpiry(id, flags.timeout);
     }
+    const held = this._held;
+    if (held !== undefined) {
+      if (held.length < HOLD_LIMIT) held.push(packet);
+      else this._heldOverflow = true;
+      return;
+    }
     if (this.anyOutgoingListeners !== undefined) this.notifyAny(this.anyOutgoingListeners, (packet.packet as EventPacket).data);
     this.conn.push(packet, flags?.volatile === true, flags?.compress !== false);
   }
@@ -347,17 +374,17 @@ export class Socket<
 
   // ---- called by Namespace and Connection ----
 
-  /** Admission completed: joins its own room, tells the client, registers with the connection. */
-  _onconnect(): void {
+  /**
+   * Admission completed: joins its own room, tells the client, registers with the connection.
+   * With `recovery` (pid, recovered...), recovery has already joined the socket's rooms.
+   */
+  _onconnect(recovery?: Record<string, unknown>): void {
     this.connected = true;
-    this.nsp.adapter.addAll(this.id, [this.id]);
+    if (recovery === undefined) this.nsp.adapter.addAll(this.id, [this.id]);
     this.conn.attach(this.nsp.name, this);
     const options = this.nsp.options;
-    this.conn.send({
-      type: PacketType.CONNECTED,
-      nsp: this.nsp.name,
-      info: { sid: this.id, pingInterval: options.pingInterval, pingTimeout: options.pingTimeout },
-    });
+    const info = { sid: this.id, pingInterval: options.pingInterval, pingTimeout: options.pingTimeout };
+    this.conn.send({ type: PacketType.CONNECTED, nsp: this.nsp.name, info: recovery === undefined ? info : { ...info, ...recovery } });
   }
 
   _onpacket(packet: Packet): void {
@@ -377,6 +404,8 @@ export class Socket<
   _onclose(reason: DisconnectReason): void {
     if (!this.connected) return;
     this.safely("disconnecting", reason);
+    // the rooms are read before the socket leaves them
+    this.nsp.recovery?.persist(this, reason);
     this.nsp.adapter.delAll(this.id);
     this.nsp._remove(this);
     this.conn.detach(this.nsp.name, this);

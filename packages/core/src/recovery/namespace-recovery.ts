@@ -1,0 +1,239 @@
+import { randomBytes } from "node:crypto";
+import type { EventAtPacket, ResumeRequest } from "@roomcast/protocol";
+import type { Adapter } from "../adapter.js";
+import type { Connection } from "../connection.js";
+import type { OutgoingPacket } from "../outgoing-packet.js";
+import type { Logger } from "../server-options.js";
+import { Socket } from "../socket.js";
+import type { BroadcastFlags, BroadcastOptions, Room, SocketId } from "../types.js";
+import { InMemoryRecoveryStore } from "./in-memory-store.js";
+import { comparePositions } from "./position.js";
+import type { ConnectionStateRecoveryOptions, RecoverySession, RecoveryStore } from "./recovery-store.js";
+
+/** What recovery needs of its namespace. */
+export interface RecoveryHost {
+  readonly name: string;
+  readonly adapter: Adapter;
+  readonly sockets: Map<SocketId, Socket<any, any, any, any>>;
+  readonly options: { readonly logger: Logger };
+  /** Runs the connection middleware (none when `skip`), then `admitted`; refuses on error. */
+  _admit(socket: Socket<any, any, any, any>, skip: boolean, admitted: () => void, gone: () => void): void;
+  /** Registers the socket, sends CONNECTED with `info`, then `after`, then announces "connection". */
+  _complete(socket: Socket<any, any, any, any>, info: Record<string, unknown>, after: OutgoingPacket[]): void;
+}
+
+/** What a namespace's recovery has done, for operators. */
+export interface RecoveryStats {
+  /** Sessions kept for a dropped socket. */
+  persisted: number;
+  /** Resumes that restored a session. */
+  recovered: number;
+  /** Resumes that could not (session unknown or expired, epoch changed, stream trimmed): fresh sessions. */
+  failed: number;
+  /** Store operations that failed (logged). */
+  storeErrors: number;
+}
+
+/* Sockets that disconnect on purpose have nothing to come back to. */
+const DELIBERATE = new Set(["client namespace disconnect", "server namespace disconnect"]);
+
+/** Calls `ok` at once for a plain value, on settlement for a promise; `fail` on a throw or rejection. */
+function settle<T>(run: () => T | Promise<T>, ok: (value: T) => void, fail: (err: unknown) => void): void {
+  let value: T | Promise<T>;
+  try {
+    value = run();
+  } catch (err) {
+    fail(err);
+    return;
+  }
+  if (value instanceof Promise) value.then(ok, fail);
+  else ok(value);
+}
+
+/**
+ * Connection-state recovery of one namespace: stamps recoverable packets through the store,
+ * keeps the session of a socket that drops, and brings it back (same id, rooms and data, missed
+ * packets replayed) when its client resumes.
+ */
+export class NamespaceRecovery {
+  readonly store: RecoveryStore;
+  readonly maxDisconnectionDuration: number;
+  readonly skipMiddlewares: boolean;
+  readonly stats: RecoveryStats = { persisted: 0, recovered: 0, failed: 0, storeErrors: 0 };
+
+  constructor(
+    private readonly nsp: RecoveryHost,
+    options: ConnectionStateRecoveryOptions,
+  ) {
+    /* Socket.IO's default: rides out a phone switching networks or a server restart */
+    this.maxDisconnectionDuration = options.maxDisconnectionDuration ?? 120_000;
+    /* the socket passed the middleware when it first connected */
+    this.skipMiddlewares = options.skipMiddlewares ?? true;
+    const context = {
+      nsp: nsp.name,
+      maxDisconnectionDuration: this.maxDisconnectionDuration,
+      /* about 2 MB for 64-byte events (see docs/RECOVERY.md), minutes of a busy room */
+      maxPackets: options.maxPackets ?? 10_000,
+      deliver: (packet: OutgoingPacket, opts: BroadcastOptions) => this.deliver(packet, opts),
+      warn: (message: string, error?: unknown) => this.warn(message, error),
+    };
+    this.store = options.store ? options.store(context) : new InMemoryRecoveryStore(context);
+  }
+
+  /** A broadcast that may be replayed: stamped once by the store, then delivered. */
+  emit(data: unknown[], opts: BroadcastOptions): void {
+    this.store.append(data, opts);
+  }
+
+  /** A direct `socket.emit` without ack: a packet to the socket's own id room, so it can be replayed. */
+  emitTo(id: SocketId, data: unknown[], flags: BroadcastFlags): void {
+    // it only concerns a local socket: no need to tell the other nodes, unless the store carries it
+    this.store.append(data, { rooms: new Set([id]), flags: this.store.distributes ? flags : { ...flags, local: true } });
+  }
+
+  private deliver(packet: OutgoingPacket, opts: BroadcastOptions): void {
+    if (this.store.distributes && !opts.flags?.local) opts = { rooms: opts.rooms, except: opts.except, flags: { ...opts.flags, local: true } };
+    this.nsp.adapter.broadcast(packet, opts);
+  }
+
+  /** A socket is leaving: keep its session unless it left on purpose. Call before it leaves its rooms. */
+  persist(socket: Socket<any, any, any, any>, reason: string): void {
+    const pid = socket._pid;
+    if (pid === undefined || DELIBERATE.has(reason)) return;
+    const rooms: Room[] = [];
+    for (const room of this.nsp.adapter.socketRooms(socket.id) ?? []) if (room !== socket.id) rooms.push(room);
+    this.keep({ pid, sid: socket.id, rooms, data: socket.data });
+  }
+
+  private keep(session: RecoverySession): void {
+    this.stats.persisted++;
+    settle(
+      () => this.store.persistSession(session, this.maxDisconnectionDuration),
+      () => {},
+      (err) => this.warn(`could not keep the session of ${session.sid}`, err),
+    );
+  }
+
+  /** A CONNECT on this namespace: resume the session it names if possible, else start a fresh one. */
+  connect(conn: Connection, auth: Record<string, unknown>, resume: ResumeRequest | undefined): void {
+    if (resume === undefined) {
+      this.admit(conn, auth, undefined, "");
+      return;
+    }
+    settle(
+      () => this.store.takeSession(resume.pid),
+      (session) => this.admit(conn, auth, session, resume.position),
+      (err) => {
+        this.warn("could not read a session", err);
+        this.admit(conn, auth, undefined, "");
+      },
+    );
+  }
+
+  private admit(conn: Connection, auth: Record<string, unknown>, session: RecoverySession | undefined, position: string): void {
+    const nsp = this.nsp;
+    const socket = new Socket(nsp as never, conn, auth, session?.sid);
+    if (session !== undefined) {
+      socket.data = session.data;
+      socket._pid = session.pid;
+      // middleware that runs (skipMiddlewares: false) can already see it
+      socket.recovered = true;
+    } else {
+      socket._pid = randomBytes(12).toString("base64url");
+    }
+    nsp._admit(
+      socket,
+      session !== undefined && this.skipMiddlewares,
+      () => this.enter(conn, auth, socket, session, position),
+      () => {
+        if (session !== undefined) this.keep(session);
+      },
+    );
+  }
+
+  /**
+   * Joins the socket's rooms first, holding whatever is delivered to it, then reads the replay
+   * (or the head): a packet stamped meanwhile is either in the replay or held, never in neither.
+   * Held packets the replay already contains are dropped by position.
+   */
+  private enter(conn: Connection, auth: Record<string, unknown>, socket: Socket<any, any, any, any>, session: RecoverySession | undefined, position: string): void {
+    const nsp = this.nsp;
+    const id = socket.id;
+    const rooms = session === undefined ? [id] : [id, ...session.rooms];
+    const held: OutgoingPacket[] = (socket._held = []);
+    nsp.sockets.set(id, socket);
+    nsp.adapter.addAll(id, rooms);
+    const gone = (): boolean => {
+      if (conn.readyState === "open" && !conn.sockets.has(nsp.name)) return false;
+      this.abandon(socket);
+      conn.pendingNamespaces.delete(nsp.name);
+      if (session !== undefined) this.keep(session);
+      return true;
+    };
+    const fresh = (): void => {
+      this.stats.failed++;
+      this.abandon(socket);
+      this.admit(conn, auth, undefined, "");
+    };
+    if (session === undefined) {
+      settle(
+        () => this.store.head(),
+        (head) => {
+          if (gone()) return;
+          socket._held = undefined;
+          nsp._complete(socket, { pid: socket._pid, recovered: false, position: head }, after(held, head));
+        },
+        (err) => {
+          this.warn("could not read the stream head", err);
+          if (gone()) return;
+          // no position: the client cannot resume this session, but it is connected
+          socket._held = undefined;
+          nsp._complete(socket, { pid: socket._pid, recovered: false }, held);
+        },
+      );
+      return;
+    }
+    settle(
+      () => this.store.replay(position, new Set(rooms)),
+      (replayed) => {
+        if (gone()) return;
+        if (replayed === undefined || socket._heldOverflow) return fresh();
+        this.stats.recovered++;
+        const last = replayed.length > 0 ? (replayed[replayed.length - 1].packet as EventAtPacket).position : position;
+        socket._held = undefined;
+        nsp._complete(socket, { pid: socket._pid, recovered: true, missed: replayed.length }, [...replayed, ...after(held, last)]);
+      },
+      (err) => {
+        this.warn("could not replay a session", err);
+        if (!gone()) fresh();
+      },
+    );
+  }
+
+  /** Undoes `enter` for a socket that will not be admitted after all. */
+  private abandon(socket: Socket<any, any, any, any>): void {
+    socket._held = undefined;
+    this.nsp.adapter.delAll(socket.id);
+    if (this.nsp.sockets.get(socket.id) === socket) this.nsp.sockets.delete(socket.id);
+  }
+
+  close(): void | Promise<void> {
+    return this.store.close();
+  }
+
+  private warn(message: string, error?: unknown): void {
+    this.stats.storeErrors++;
+    this.nsp.options.logger.warn(`connection-state recovery of ${this.nsp.name}: ${message}`, error);
+  }
+}
+
+/** Held packets not already covered by `position` (packets without a comparable position all pass). */
+function after(held: OutgoingPacket[], position: string): OutgoingPacket[] {
+  if (held.length === 0) return held;
+  return held.filter((packet) => {
+    const at = (packet.packet as Partial<EventAtPacket>).position;
+    if (at === undefined) return true;
+    const order = comparePositions(at, position);
+    return order === undefined || order > 0;
+  });
+}
