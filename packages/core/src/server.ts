@@ -351,10 +351,13 @@ export class Server<
   /**
    * Shuts down: every connection closes with 1012 (clients reconnect elsewhere), pending acks and
    * timers are cleared, adapters are closed, and the HTTP server is closed. Peers that do not
-   * answer the close handshake within `closeTimeout` are cut off.
+   * answer the close handshake within `closeTimeout` are cut off. Like Socket.IO, it also takes
+   * an optional callback.
    */
-  close(): Promise<void> {
-    return (this.closing ??= this.shutdown());
+  close(callback?: (err?: Error) => void): Promise<void> {
+    const closing = (this.closing ??= this.shutdown());
+    if (callback) closing.then(() => callback(), callback);
+    return closing;
   }
 
   private async shutdown(): Promise<void> {
