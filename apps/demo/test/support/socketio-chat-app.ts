@@ -6,7 +6,6 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the two libraries' types differ; the app is written against their shared API */
 export interface ServerModule {
   Server: new (http: HttpServer, options?: any) => any;
 }
