@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { ErrorCode, RoomcastError } from "@roomcast/protocol";
+import { ErrorCode, type Packet, RoomcastError } from "@roomcast/protocol";
 import { Adapter, type AdapterConstructor, type AdapterNamespace, type SocketDetails } from "../adapter.js";
 import { OutgoingPacket } from "../outgoing-packet.js";
 import type { BroadcastOptions, Room } from "../types.js";
@@ -385,7 +385,7 @@ export class ClusterAdapter extends Adapter {
       case MessageType.BROADCAST_WITH_ACK: {
         const { uid: requester, requestId } = message;
         super.broadcastWithAck(
-          new OutgoingPacket(message.packet),
+          new OutgoingPacket(this.withLocalAckId(message.packet)),
           fromWireOptions(message.opts),
           (clientCount) => this.respond(requester, { type: MessageType.BROADCAST_CLIENT_COUNT, uid: this.uid, nsp: this.nsp.name, requestId, clientCount }),
           (...args) => this.respond(requester, { type: MessageType.BROADCAST_ACK, uid: this.uid, nsp: this.nsp.name, requestId, args }),
@@ -433,6 +433,16 @@ export class ClusterAdapter extends Adapter {
       this.respond(requester, { type: MessageType.SERVER_SIDE_EMIT_RESPONSE, uid: this.uid, nsp: this.nsp.name, requestId, args: replyArgs });
     };
     this.nsp.onServerSideEmit([...args, reply]);
+  }
+
+  /*
+   * Ack ids come from each server's own counter, so the requester's id may already be pending on
+   * a local socket. The packet gets an id of this node's counter instead; the replies travel back
+   * by requestId, never by ack id.
+   */
+  private withLocalAckId(packet: Packet): Packet {
+    const next = (this.nsp as { nextAckId?: () => number }).nextAckId;
+    return typeof next === "function" && "id" in packet ? { ...packet, id: next.call(this.nsp) } : packet;
   }
 
   private describe(socket: SocketDetails): WireSocketDetails {

@@ -79,8 +79,10 @@ describe("ClusterAdapter protocol (in-process bus, fake namespaces)", () => {
     const replies: unknown[] = [];
     const packet = new OutgoingPacket({ type: PacketType.EVENT, nsp: "/", data: ["poll"], id: 7 });
     a.adapter.broadcastWithAck(packet, { rooms: new Set(), flags: { timeout: 1000 } }, (n) => counts.push(n), (r) => replies.push(r));
-    await waitFor(() => remote.acks.has(7), "remote ack registration");
-    remote.reply(7, "yes");
+    // The remote node re-numbers the ack with its own counter: no clash with its sockets' acks.
+    await waitFor(() => remote.acks.size === 1, "remote ack registration");
+    expect(remote.acks.has(7)).toBe(false);
+    remote.reply([...remote.acks.keys()][0], "yes");
     await waitFor(() => replies.length === 1, "reply");
     expect(counts).toEqual([0, 1]);
     expect(a.adapter.metrics.pendingRequests).toBe(0);

@@ -10,7 +10,13 @@ export class FakeNamespace implements AdapterNamespace {
   readonly serverSideEvents: unknown[][] = [];
   onServerSideEmitHook: ((args: unknown[]) => void) | undefined;
 
+  private ackId = 1000;
+
   constructor(readonly name = "/") {}
+
+  nextAckId(): number {
+    return ++this.ackId;
+  }
 
   onServerSideEmit(args: unknown[]): void {
     this.serverSideEvents.push(args);
