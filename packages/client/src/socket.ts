@@ -1,7 +1,8 @@
-import { type ConnectedInfo, type EventPacket, type Packet, PacketType, RESERVED_EVENTS } from "@roomcast/protocol";
+import { type ConnectedInfo, type ConnectPacket, type EventPacket, type Packet, PacketType, RESERVED_EVENTS } from "@roomcast/protocol";
 import { type AckCallback, ackError, AckRegistry } from "./ack/ack-registry.js";
 import { type EmitFlags, RetryQueue } from "./ack/retry-queue.js";
 import type { Manager, ManagerCloseReason } from "./manager.js";
+import { Recovery } from "./recovery.js";
 import {
   type AllButLast,
   type DecorateAcknowledgements,
@@ -114,6 +115,7 @@ export class Socket<
   private _flags: EmitFlags = {};
   private _anyIn: AnyListener[] = [];
   private _anyOut: AnyListener[] = [];
+  private readonly _recovery = new Recovery();
 
   constructor(io: Manager, nsp: string, opts: SocketOptions = {}) {
     super();
@@ -306,8 +308,15 @@ export class Socket<
         return this.emitReserved("connect_error", err);
       }
       case PacketType.EVENT:
-      case PacketType.EVENT_AT:
-        return this._onEvent(packet.data, packet.type === PacketType.EVENT ? packet.id : undefined);
+        return this._onEvent(packet.data, packet.id);
+      case PacketType.EVENT_AT: {
+        const recovery = this._recovery;
+        const replaying = recovery._pending > 0;
+        // a position already processed is a duplicate: never dispatched twice
+        if (recovery._accept(packet.position)) this._onEvent(packet.data, undefined);
+        if (replaying && !--recovery._pending) this._ready();
+        return;
+      }
       case PacketType.ACK:
         return this._acks.settle(packet.id, null, packet.data);
       case PacketType.DISCONNECT:
@@ -323,7 +332,11 @@ export class Socket<
     const sendConnect = (auth: Record<string, unknown> | undefined) => {
       // the auth callback may answer late: only for this connection, and only if still wanted
       if (this._active && io._generation === generation && io._readyState === "open") {
-        io._packet(auth && typeof auth === "object" ? { type: PacketType.CONNECT, nsp: this.nsp, auth } : { type: PacketType.CONNECT, nsp: this.nsp });
+        const packet: ConnectPacket = { type: PacketType.CONNECT, nsp: this.nsp };
+        if (auth && typeof auth === "object") packet.auth = auth;
+        const resume = this._recovery._request();
+        if (resume) packet.resume = resume;
+        io._packet(packet);
       }
     };
     const prepared = this._preparedAuth;
@@ -339,6 +352,8 @@ export class Socket<
 
   /** @internal the namespace was left: by the server, by us, or with the connection. */
   _onClose(reason: ManagerCloseReason | DisconnectReason, description?: DisconnectDescription): void {
+    // a replay cut short: the position reached so far is where the next resume starts
+    this._recovery._pending = 0;
     if (!this.connected) return;
     this.connected = false;
     this.id = undefined;
@@ -351,6 +366,11 @@ export class Socket<
   private _onConnected(info: ConnectedInfo): void {
     this.id = info.sid;
     this.recovered = info.recovered === true;
+    // a recovered session hears what it missed before "connect"
+    if (!this._recovery._connected(info)) this._ready();
+  }
+
+  private _ready(): void {
     this.connected = true;
     const buffered = this.sendBuffer;
     this.sendBuffer = [];
@@ -360,7 +380,7 @@ export class Socket<
   }
 
   private _onEvent(data: unknown[], id: number | undefined): void {
-    if (!this.connected || RESERVED_EVENTS.has(data[0] as string)) return;
+    if ((!this.connected && !this._recovery._pending) || RESERVED_EVENTS.has(data[0] as string)) return;
     const args = data.slice();
     if (id !== undefined) {
       let sent = false;
