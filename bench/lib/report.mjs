@@ -27,6 +27,7 @@ export const ROWS = [
   { workload: "crossnode", key: "remoteP50", label: "cross-node remote p50 (ms)", fmt: ms, better: "lower", targets: [{ vs: "socketio", max: 0.6 }] },
   { workload: "crossnode", key: "remoteP99", label: "cross-node remote p99 (ms)", fmt: ms, better: "lower" },
   { workload: "crossnode", key: "localP50", label: "cross-node local p50 (ms)", fmt: ms, better: "lower" },
+  { workload: "crossnode", key: "hopP50", label: "cross-node hop, remote − local p50 (ms)", fmt: ms, better: "lower" },
   { workload: "size", label: "client min+gzip, JSON codec", values: sizeOf("roomcast-json"), fmt: kb, better: "lower", targets: [{ max: 5 * 1024, unit: "5 KB" }] },
   { workload: "size", label: "client min+gzip, msgpack codec", values: (r) => ({ roomcast: r["roomcast-msgpack"]?.gzipBytes, socketio: r["socket.io-client"]?.gzipBytes }), fmt: kb, better: "lower" },
   { workload: "scale", key: "held", label: "idle connections held by one node", fmt: int, better: "higher", targets: [{ min: 50_000, unit: "50k" }] },
