@@ -29,7 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const client of clients) client.socket.disconnect();
-  await Promise.all(nodes.map(stopNode));
+  await Promise.allSettled(nodes.map(stopNode));
   emitterClient?.disconnect();
   await redis?.stop();
 });

@@ -26,6 +26,12 @@ function startChild(): Promise<number> {
     stdio: ["ignore", "pipe", "inherit"],
   });
   children.push(child);
+  // A failed teardown must not leave node processes behind.
+  const killOnExit = (): void => {
+    child.kill("SIGKILL");
+  };
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("node process did not start")), 15_000);
     child.once("exit", (code) => reject(new Error(`node process exited with ${code}`)));

@@ -19,7 +19,7 @@ afterAll(async () => {
 
 afterEach(async () => {
   for (const client of clients) client.socket.disconnect();
-  await Promise.all(nodes.map(stopNode));
+  await Promise.allSettled(nodes.map(stopNode));
   nodes = [];
   clients = [];
 });

@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const client of clients) client.socket.disconnect();
-  await Promise.all(nodes.map(stopNode));
+  await Promise.allSettled(nodes.map(stopNode));
   await server?.kill();
 });
 

@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const client of clients) client.socket.disconnect();
-  await Promise.all(nodes.map(stopNode));
+  await Promise.allSettled(nodes.map(stopNode));
   for (const cluster of extra) cluster.disconnect();
   await redisCluster?.stop();
 });

@@ -27,8 +27,11 @@ export async function startNode(adapter: AdapterConstructor, clients: Redis[]): 
 }
 
 export async function stopNode(node: RedisNode): Promise<void> {
-  await node.io.close();
-  for (const client of node.clients) client.disconnect();
+  try {
+    await node.io.close();
+  } finally {
+    for (const client of node.clients) client.disconnect();
+  }
 }
 
 /** A client that records every event name it receives. */

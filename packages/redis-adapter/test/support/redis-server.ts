@@ -80,6 +80,14 @@ export class RedisServer {
       cwd: this.cwd,
     });
     child.on("error", () => {});
+    // Even if a test's teardown fails, the server never outlives the test process, and it
+    // never keeps that process alive on its own.
+    const killOnExit = (): void => {
+      child.kill("SIGKILL");
+    };
+    process.once("exit", killOnExit);
+    child.once("exit", () => process.off("exit", killOnExit));
+    child.unref();
     this.child = child;
     await poll(`redis-server on port ${this.port}`, async () => (await command(this.port, "PING")).startsWith("+PONG"));
   }
