@@ -17,13 +17,15 @@ const httpServer = createServer((req, res) => {
   serveStatic(req, res).catch(() => res.destroy());
 });
 
-const io: ChatServer = new Server(httpServer, {
-  // Later: connectionStateRecovery, so a page that reconnects gets the messages it missed
-  // (the page already has a place for them; see src/web/ui/missed-messages.ts).
-});
-
 // Loaded only in cluster mode: a single node never touches Redis.
 const redis = config.redisUrl ? (await import("./redis-cluster.js")).connectRedis(config.redisUrl, log) : undefined;
+
+const io: ChatServer = new Server(httpServer, {
+  // A page that reconnects within two minutes keeps its rooms and gets the messages it missed
+  // (listed by src/web/ui/missed-messages.ts). One node keeps them in memory; a cluster keeps
+  // them in a Redis stream, so the page may come back on any node.
+  connectionStateRecovery: { maxDisconnectionDuration: 120_000, store: redis?.recoveryStore },
+});
 if (redis) io.adapter(redis.adapter);
 
 const detachChat = attachChat(io, { nodeId: config.nodeId, presenceRefreshMs: config.presenceRefreshMs, log });

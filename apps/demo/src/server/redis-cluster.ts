@@ -1,4 +1,4 @@
-import { createAdapter } from "@roomcast/redis-adapter";
+import { createAdapter, createStreamsStore } from "@roomcast/redis-adapter";
 import { Redis } from "ioredis";
 
 /**
@@ -22,6 +22,8 @@ export function connectRedis(url: string, log: (message: string) => void) {
   }
   return {
     adapter: createAdapter(pubClient, subClient),
+    /** Connection-state recovery across nodes: missed messages in a Redis stream, sessions with a TTL. */
+    recoveryStore: createStreamsStore(pubClient),
     async close(): Promise<void> {
       await Promise.allSettled([pubClient.quit(), subClient.quit()]);
     },

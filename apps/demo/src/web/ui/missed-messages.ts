@@ -9,13 +9,15 @@ const MAX_LISTED = 50;
  *
  * MISSED MESSAGES: it lights up after every reconnect. When the server restored the session
  * (`socket.recovered`, connection-state recovery), the events it replays are listed here.
- * Until the server enables recovery, a fresh session cannot get them back, and the panel says
- * so plainly instead of pretending nothing happened.
+ * When it could not (offline longer than the server keeps sessions, or the history was trimmed),
+ * the panel says so plainly instead of pretending nothing happened.
  */
 export class MissedMessages {
   private offlineSince: number | null = null;
   private window: { from: number; to: number; recovered: boolean } | null = null;
   private missed: Array<{ where: string; entry: TimelineEntry }> = [];
+  /** Messages that arrived between the drop and "connect": a recovery replays them before "connect". */
+  private replayed: Array<{ where: string; entry: TimelineEntry }> = [];
 
   constructor(private readonly root: HTMLElement) {
     this.render();
@@ -31,7 +33,8 @@ export class MissedMessages {
     if (this.offlineSince === null) return;
     this.window = { from: this.offlineSince, to: at, recovered };
     this.offlineSince = null;
-    this.missed = [];
+    this.missed = recovered ? this.replayed : [];
+    this.replayed = [];
     this.render();
   }
 
@@ -40,6 +43,12 @@ export class MissedMessages {
    * recovery and are listed. (Server and page clocks are compared: fine on one machine.)
    */
   consider(where: string, entry: TimelineEntry): void {
+    if (this.offlineSince !== null) {
+      // still offline: this is the replay, which comes before "connect"
+      this.replayed.push({ where, entry });
+      if (this.replayed.length > 1000) this.replayed.shift();
+      return;
+    }
     const w = this.window;
     if (!w || !w.recovered || entry.at < w.from || entry.at > w.to) return;
     this.missed.push({ where, entry });
@@ -66,7 +75,7 @@ export class MissedMessages {
       this.root.replaceChildren(
         close,
         el("strong", { text: `Offline ${span}. ` }),
-        "Messages sent meanwhile could not be restored: this server does not keep sessions across reconnects yet.",
+        "Messages sent meanwhile could not be restored: the session expired or its history was trimmed.",
       );
       return;
     }
