@@ -72,7 +72,7 @@ export class NamespaceRecovery {
     const context = {
       nsp: nsp.name,
       maxDisconnectionDuration: this.maxDisconnectionDuration,
-      /* about 2 MB for 64-byte events (see docs/RECOVERY.md), minutes of a busy room */
+      /* about 10 MB per namespace for 64-byte events (docs/RECOVERY.md): minutes of a busy room */
       maxPackets: options.maxPackets ?? 10_000,
       deliver: (packet: OutgoingPacket, opts: BroadcastOptions) => this.deliver(packet, opts),
       warn: (message: string, error?: unknown) => this.warn(message, error),
@@ -122,9 +122,13 @@ export class NamespaceRecovery {
     }
     settle(
       () => this.store.takeSession(resume.pid),
-      (session) => this.admit(conn, auth, session, resume.position),
+      (session) => {
+        if (session === undefined) this.stats.failed++;
+        this.admit(conn, auth, session, resume.position);
+      },
       (err) => {
         this.warn("could not read a session", err);
+        this.stats.failed++;
         this.admit(conn, auth, undefined, "");
       },
     );

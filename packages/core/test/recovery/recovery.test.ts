@@ -160,6 +160,7 @@ describe("connection-state recovery (server)", () => {
       const s = await start();
       const info = await resumeAfter(s, (resume) => (resume.pid = "nobody"));
       expect(info).toMatchObject({ recovered: false, position: expect.any(String) });
+      expect(s.io.sockets.recovery!.stats).toMatchObject({ persisted: 1, recovered: 0, failed: 1 });
     });
 
     it("for a position of another epoch (a restarted server)", async () => {
