@@ -23,6 +23,8 @@ export interface AdapterNamespace {
   readonly sockets: ReadonlyMap<SocketId, AdapterSocket>;
   /** Runs this namespace's `serverSideEmit` listeners for an event another node sent. */
   onServerSideEmit(args: unknown[]): void;
+  /** A fresh ack id, unique among the acks pending on this node's sockets. */
+  nextAckId(): number;
 }
 
 /** A socket as described by `fetchSockets`; local results are the sockets themselves. */

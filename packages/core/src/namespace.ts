@@ -86,8 +86,11 @@ export class Namespace<
 
   /** (Re)creates the adapter; called again when `io.adapter(…)` changes the adapter class. */
   initAdapter(): void {
+    // A replaced adapter (io.adapter(...) after namespaces exist) must stop heartbeating and unsubscribe.
+    const previous = this.adapter as Adapter | undefined;
     this.adapter = new this.server.adapterConstructor(this);
     void Promise.resolve()
+      .then(() => previous?.close())
       .then(() => this.adapter.init())
       .catch((err) => this.server.options.logger.error(`adapter of ${this.name} failed to start`, err));
   }
@@ -106,6 +109,7 @@ export class Namespace<
 
   createSocketId(): SocketId {
     // Random, not sequential: ids are visible to clients and must not reveal or predict others.
+    // cluster/channels.ts `looksLikeSocketId` recognises this shape; change both together.
     return randomBytes(12).toString("base64url");
   }
 
@@ -145,6 +149,8 @@ export class Namespace<
   onServerSideEmit(args: unknown[]): void {
     try {
       this.emitUntyped(args[0] as string, ...args.slice(1));
+      // Socket.IO apps listen for server-side events on `io` itself: the main namespace forwards.
+      if (this.name === "/") this.server._onServerSideEmit(args);
     } catch (err) {
       this.reportError(err);
     }

@@ -130,6 +130,11 @@ export class Server<
     return this;
   }
 
+  /** Runs `io.on(...)` listeners for a server-side event another node sent to the main namespace. */
+  _onServerSideEmit(args: unknown[]): void {
+    this.emitUntyped(args[0] as string, ...args.slice(1));
+  }
+
   nextAckId(): number {
     this.ackId = this.ackId >= MAX_ACK_ID ? 0 : this.ackId + 1;
     return this.ackId;

@@ -441,8 +441,7 @@ export class ClusterAdapter extends Adapter {
    * by requestId, never by ack id.
    */
   private withLocalAckId(packet: Packet): Packet {
-    const next = (this.nsp as { nextAckId?: () => number }).nextAckId;
-    return typeof next === "function" && "id" in packet ? { ...packet, id: next.call(this.nsp) } : packet;
+    return "id" in packet ? { ...packet, id: this.nsp.nextAckId() } : packet;
   }
 
   private describe(socket: SocketDetails): WireSocketDetails {

@@ -28,10 +28,10 @@ export class PendingRequests {
     return this.requests.size;
   }
 
-  /** Registers `request`; throws a TOO_MANY_PENDING_ACKS error when the registry is full. */
+  /** Registers `request`; throws a TOO_MANY_PENDING_REQUESTS error when the registry is full. */
   add(id: string, request: PendingRequest, timeoutMs: number): void {
     if (this.requests.size >= this.max) {
-      throw new RoomcastError(ErrorCode.TOO_MANY_PENDING_ACKS, `too many pending cluster requests (${this.max})`);
+      throw new RoomcastError(ErrorCode.TOO_MANY_PENDING_REQUESTS, `too many pending cluster requests (${this.max})`);
     }
     const timer = setTimeout(() => {
       this.requests.delete(id);

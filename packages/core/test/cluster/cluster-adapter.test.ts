@@ -1,6 +1,7 @@
 import { ErrorCode } from "@roomcast/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import { PartialResponseError } from "../../src/cluster/index.js";
+import { Adapter } from "../../src/adapter.js";
 import { TestCluster } from "./support/cluster-harness.js";
 import { settle, waitFor } from "./support/wait.js";
 
@@ -174,6 +175,31 @@ describe("ClusterAdapter over an in-process bus, 3 real servers", () => {
       expect(heard.sort()).toEqual([1, 2]);
       const replies = await c.nodes[1].io.serverSideEmitWithAck("hello" as never, "hey");
       expect([...replies].sort()).toEqual(["hey from 0", "hey from 2"]);
+    });
+
+    it("reaches listeners registered on the server itself, as Socket.IO apps write them", async () => {
+      const c = await start();
+      const heard: number[] = [];
+      c.nodes.forEach((node, i) => node.io.on("hello" as never, (() => heard.push(i)) as never));
+      c.nodes[2].io.serverSideEmit("hello" as never);
+      await waitFor(() => heard.length === 2, "listeners on io");
+      expect(heard.sort()).toEqual([0, 1]);
+    });
+  });
+
+  describe("io.adapter()", () => {
+    it("closes the adapter it replaces, so the old one leaves the cluster", async () => {
+      const c = await start();
+      const old = c.nodes[0].adapter();
+      let closed = false;
+      const close = old.close.bind(old);
+      old.close = () => {
+        closed = true;
+        return close();
+      };
+      c.nodes[0].io.adapter(Adapter);
+      await waitFor(() => closed, "old adapter closed");
+      await c.waitForServerCount(2, c.nodes.slice(1));
     });
   });
 

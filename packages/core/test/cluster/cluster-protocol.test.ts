@@ -92,7 +92,7 @@ describe("ClusterAdapter protocol (in-process bus, fake namespaces)", () => {
     const [a, b] = await cluster(2, { maxPendingRequests: 1 });
     b.bus.detach();
     const first = a.adapter.fetchSockets({ rooms: new Set() });
-    await expect(a.adapter.fetchSockets({ rooms: new Set() })).rejects.toMatchObject({ code: ErrorCode.TOO_MANY_PENDING_ACKS });
+    await expect(a.adapter.fetchSockets({ rooms: new Set() })).rejects.toMatchObject({ code: ErrorCode.TOO_MANY_PENDING_REQUESTS });
     a.adapter.close();
     await expect(first).rejects.toMatchObject({ code: ErrorCode.SERVER_CLOSED });
   });
