@@ -40,6 +40,8 @@ export interface NamespaceHost {
   readonly counters: ServerMetrics;
   readonly adapterConstructor: AdapterConstructor;
   nextAckId(): number;
+  /** Runs the server's own listeners for a server-side event of the main namespace. */
+  _onServerSideEmit(args: unknown[]): void;
 }
 
 /**
