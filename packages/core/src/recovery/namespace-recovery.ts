@@ -15,7 +15,7 @@ export interface RecoveryHost {
   readonly name: string;
   readonly adapter: Adapter;
   readonly sockets: Map<SocketId, Socket<any, any, any, any>>;
-  readonly options: { readonly logger: Logger };
+  readonly options: { readonly logger: Logger; readonly maxBufferedBytes: number };
   /** Runs the connection middleware (none when `skip`), then `admitted`; refuses on error. */
   _admit(socket: Socket<any, any, any, any>, skip: boolean, admitted: () => void, gone: () => void): void;
   /** Registers the socket, sends CONNECTED with `info`, then `after`, then announces "connection". */
@@ -201,7 +201,7 @@ export class NamespaceRecovery {
       () => this.store.replay(position, new Set(rooms)),
       (replayed) => {
         if (gone()) return;
-        if (replayed === undefined || socket._heldOverflow) return fresh();
+        if (replayed === undefined || socket._heldOverflow || this.tooBig(replayed, conn)) return fresh();
         this.stats.recovered++;
         const last = replayed.length > 0 ? (replayed[replayed.length - 1].packet as EventAtPacket).position : position;
         socket._held = undefined;
@@ -212,6 +212,20 @@ export class NamespaceRecovery {
         if (!gone()) fresh();
       },
     );
+  }
+
+  /**
+   * A replay larger than half the connection's outbound limit would get it closed as a slow
+   * consumer, then resumed, then closed again: better a fresh session at once.
+   */
+  private tooBig(replayed: OutgoingPacket[], conn: Connection): boolean {
+    const limit = this.nsp.options.maxBufferedBytes / 2;
+    let bytes = 0;
+    for (const packet of replayed) {
+      bytes += packet.payload(conn.codec).length;
+      if (bytes > limit) return true;
+    }
+    return false;
   }
 
   /** Undoes `enter` for a socket that will not be admitted after all. */

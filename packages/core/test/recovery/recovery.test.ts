@@ -215,3 +215,21 @@ describe("connection-state recovery (server)", () => {
     expect(seen).toEqual([false, true]);
   });
 });
+
+describe("connection-state recovery (server), large gaps", () => {
+  it("gives a fresh session rather than a replay the connection could not take (maxBufferedBytes)", async () => {
+    const s = await start();
+    const client = await s.client();
+    const first = await connect(client);
+    await drop(client);
+    await waitUntil(() => s.io.sockets.sockets.size === 0);
+    // 2 x 400 KB: more than half of the default 1 MiB outbound limit
+    const big = "x".repeat(400_000);
+    s.io.emit("big", big);
+    s.io.emit("big", big);
+    const again = await s.client();
+    const connected = await connect(again, { pid: first.info.pid as string, position: first.info.position as string });
+    expect(connected.info.recovered).toBe(false);
+    expect(again.closeInfo).toBeUndefined();
+  });
+});
