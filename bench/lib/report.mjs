@@ -20,6 +20,7 @@ export const ROWS = [
   { workload: "latency", key: "p50", label: "paced latency p50 (ms)", fmt: ms, better: "lower" },
   { workload: "latency", key: "p99", label: "paced latency p99 (ms)", fmt: ms, better: "lower", targets: [{ vs: "ws", max: 1 }] },
   { workload: "acks", key: "acksPerSec", label: "acks/s", fmt: int, better: "higher", targets: [{ vs: "socketio", min: 1.5 }] },
+  { workload: "acks", key: "serverCpuMsPer1000", label: "acks: server CPU ms / 1000 acks", fmt: ms, better: "lower" },
   { workload: "acks", key: "p50", label: "ack p50 (ms)", fmt: ms, better: "lower" },
   { workload: "acks", key: "p99", label: "ack p99 (ms)", fmt: ms, better: "lower" },
   { workload: "memory", key: "heapPerConn", label: "heap per idle connection (B)", fmt: bytes, better: "lower", targets: [{ vs: "ws", max: 1.2 }] },
