@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { pack } from "msgpackr";
+import { pack, unpack } from "msgpackr";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_ACK_ID } from "@roomcast/protocol";
@@ -15,6 +15,7 @@ const DOCUMENTED_CLOSE = [1002, 1003, 1007, 1009];
 const MAX_PAYLOAD = 64 * 1024;
 /* A few thousand cases here, on top of the ~12k the decoder fuzz test runs without a server. */
 const RUNS = Number(process.env.ROOMCAST_FUZZ_RUNS ?? 2000);
+const MSGPACK_RUNS = Math.round(RUNS / 4);
 /* Connections opened ahead of time: most cases close theirs, and opening one is a round trip. */
 const SPARES = 8;
 
@@ -80,6 +81,22 @@ const cases: fc.Arbitrary<Case> = fc.oneof(
   })),
 );
 
+/** Cases for a msgpack connection: binary frames of arbitrary bytes and packet-shaped values, text frames. */
+const msgpackCases: fc.Arbitrary<Case> = fc.oneof(
+  fc.uint8Array({ maxLength: 200 }).map((b) => ({ kind: "mp-bytes", frames: [bin(Buffer.from(b))], expect: "survive-or-close" as const })),
+  fc
+    .tuple(fc.oneof(fc.integer({ min: -3, max: 12 }), fc.string({ maxLength: 3 })), fc.oneof(fc.constantFrom("/", "/nope"), fc.string({ maxLength: 8 })), fc.array(fc.anything({ maxDepth: 3 }), { maxLength: 4 }))
+    .map(([type, nsp, rest]) => ({ kind: "mp-packet-shape", frames: [bin(pack([type, nsp, ...rest]))], expect: "survive-or-close" as const })),
+  fc.tuple(fc.string({ minLength: 1, maxLength: 20 }), fc.array(fc.anything({ maxDepth: 3 }), { maxLength: 4 })).map(([ev, args]) => ({
+    kind: "mp-event",
+    frames: [bin(pack([4, "/", ev, ...args]))],
+    expect: "survive-or-close" as const,
+  })),
+  fc.string({ maxLength: 50 }).map((t) => ({ kind: "text-on-msgpack", frames: [text(t)], expect: 1003 })),
+  fc.tuple(ackId, fc.array(jsonValue, { maxLength: 3 })).map(([id, args]) => ({ kind: "mp-ack-unknown", frames: [bin(pack([6, "/", id, ...args]))], expect: "survive" as const })),
+  fc.integer({ min: 40, max: 300 }).map((d) => ({ kind: "mp-nested-deep", frames: [bin(pack([4, "/", "ev", nested(d)]))], expect: 1002 })),
+);
+
 /** A connection the fuzzer drives: sends frames, probes with an ack, reports closes. */
 class FuzzConnection {
   closedWith: number | undefined;
@@ -87,11 +104,14 @@ class FuzzConnection {
   private nextId = 1;
   private waiting: { id: number; resolve: (outcome: "acked" | "closed") => void } | undefined;
 
-  private constructor(readonly ws: WebSocket) {
+  private constructor(
+    readonly ws: WebSocket,
+    private readonly msgpack: boolean,
+  ) {
     ws.on("error", () => {});
     ws.on("message", (data: Buffer) => {
-      const packet = JSON.parse(data.toString()) as unknown[];
-      if (packet[0] === 7) ws.send("[7]");
+      const packet = (msgpack ? unpack(data) : JSON.parse(data.toString())) as unknown[];
+      if (packet[0] === 7) this.sendPacket([7]);
       else if (packet[0] === 2) connectErrorsSeen.push(packet);
       else if (packet[0] === 6 && this.waiting && packet[2] === this.waiting.id) {
         const waiting = this.waiting;
@@ -107,15 +127,19 @@ class FuzzConnection {
     });
   }
 
-  static async open(url: string): Promise<FuzzConnection> {
-    const ws = new WebSocket(url, ["roomcast.v1.json"]);
-    const conn = new FuzzConnection(ws);
+  static async open(url: string, msgpack = false): Promise<FuzzConnection> {
+    const ws = new WebSocket(url, [msgpack ? "roomcast.v1.msgpack" : "roomcast.v1.json"]);
+    const conn = new FuzzConnection(ws, msgpack);
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
       ws.once("error", reject);
     });
-    ws.send('[0,"/"]');
+    conn.sendPacket([0, "/"]);
     return conn;
+  }
+
+  sendPacket(packet: unknown[]): void {
+    this.ws.send(this.msgpack ? pack(packet) : JSON.stringify(packet), { binary: this.msgpack });
   }
 
   /** Sends the frames, then a probe; resolves when the probe is answered or the connection closed. */
@@ -132,7 +156,7 @@ class FuzzConnection {
         },
       };
       for (const frame of frames) this.ws.send(frame.data, { binary: frame.binary });
-      this.ws.send(JSON.stringify([5, "/", id, "probe"]));
+      this.sendPacket([5, "/", id, "probe"]);
     });
   }
 }
@@ -163,12 +187,12 @@ describe("Live server fuzzing", () => {
     await server?.close();
   });
 
-  it(`survives ${RUNS} generated cases: each ends in a documented code or answer, bystanders keep working`, async () => {
-    const bystander = await FuzzConnection.open(server.url);
+  async function fuzz(arbitrary: fc.Arbitrary<Case>, runs: number, msgpack: boolean, minKinds: number): Promise<void> {
+    const bystander = await FuzzConnection.open(server.url, msgpack);
     expect(await bystander.run([])).toBe("acked");
     const spares: Promise<FuzzConnection>[] = [];
     const refill = (): void => {
-      while (spares.length < SPARES) spares.push(FuzzConnection.open(server.url));
+      while (spares.length < SPARES) spares.push(FuzzConnection.open(server.url, msgpack));
     };
     const next = (): Promise<FuzzConnection> => {
       refill();
@@ -180,7 +204,7 @@ describe("Live server fuzzing", () => {
     const outcomes = new Map<string, number>();
     let count = 0;
     await fc.assert(
-      fc.asyncProperty(cases, async (c) => {
+      fc.asyncProperty(arbitrary, async (c) => {
         if (conn.closedWith !== undefined) conn = await next();
         const errorsBefore = connectErrorsSeen.length;
         const outcome = await conn.run(c.frames);
@@ -203,7 +227,7 @@ describe("Live server fuzzing", () => {
         if (c.kind === "connect-flood") conn.ws.close();
         if (c.kind === "connect-flood") await new Promise<void>((resolve) => conn.ws.once("close", () => resolve()));
       }),
-      { numRuns: RUNS },
+      { numRuns: runs },
     );
     conn.ws.close();
     for (const spare of spares.splice(0)) (await spare).ws.close();
@@ -216,6 +240,10 @@ describe("Live server fuzzing", () => {
     expect(server.io.debugCounts()).toMatchObject({ connections: 0, sockets: 0, rooms: 0, pendingNamespaces: 0, pendingAcks: 0 });
     // Every kind of case was exercised.
     const kinds = new Set([...outcomes.keys()].map((k) => k.split(":")[0]));
-    expect(kinds.size).toBeGreaterThanOrEqual(14);
-  }, 150_000);
+    expect(kinds.size).toBeGreaterThanOrEqual(minKinds);
+  }
+
+  it(`json: survives ${RUNS} generated cases, each ending in a documented code or answer; bystanders keep working`, () => fuzz(cases, RUNS, false, 14), 150_000);
+
+  it(`msgpack: survives ${MSGPACK_RUNS} generated cases the same way`, () => fuzz(msgpackCases, MSGPACK_RUNS, true, 5), 150_000);
 });
