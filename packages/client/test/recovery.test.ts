@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Server } from "@roomcast/core";
+import { msgpackCodec } from "@roomcast/protocol/msgpack";
 import { ClientPool, once, waitFor } from "./support/clients.js";
 import { startServer, type TestServer } from "./support/server.js";
 
@@ -93,25 +94,27 @@ describe("connection-state recovery (client)", () => {
     expect(log).toEqual(["connect", "connect"]);
   });
 
-  it("receives a steady broadcast exactly once and without gaps across a drop", async () => {
-    server = await startServer({ connectionStateRecovery: {} });
-    const io = server.io;
-    const socket = pool.connect(server.url);
-    const received: number[] = [];
-    socket.on("n", (n: number) => received.push(n));
-    await once(socket, "connect");
-    let next = 0;
-    timer = setInterval(() => io.emit("n", next++), 3);
-    await waitFor(() => received.length >= 30);
-    cutConnections(io);
-    await once(socket, "disconnect");
-    await once(socket, "connect", 5000);
-    expect(socket.recovered).toBe(true);
-    const resumedAt = next;
-    await waitFor(() => next >= resumedAt + 30);
-    clearInterval(timer);
-    const last = next - 1;
-    await waitFor(() => received[received.length - 1] === last);
-    expect(received).toEqual(Array.from({ length: next }, (_, i) => i));
-  });
+  for (const codec of ["json", "msgpack"] as const) {
+    it(`receives a steady broadcast exactly once and without gaps across a drop (${codec})`, async () => {
+      server = await startServer({ connectionStateRecovery: {} });
+      const io = server.io;
+      const socket = pool.connect(server.url, codec === "msgpack" ? { codec: msgpackCodec } : {});
+      const received: number[] = [];
+      socket.on("n", (n: number) => received.push(n));
+      await once(socket, "connect");
+      let next = 0;
+      timer = setInterval(() => io.emit("n", next++), 3);
+      await waitFor(() => received.length >= 30);
+      cutConnections(io);
+      await once(socket, "disconnect");
+      await once(socket, "connect", 5000);
+      expect(socket.recovered).toBe(true);
+      const resumedAt = next;
+      await waitFor(() => next >= resumedAt + 30);
+      clearInterval(timer);
+      const last = next - 1;
+      await waitFor(() => received[received.length - 1] === last);
+      expect(received).toEqual(Array.from({ length: next }, (_, i) => i));
+    });
+  }
 });
