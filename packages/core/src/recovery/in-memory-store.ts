@@ -8,8 +8,11 @@ import { isTargeted, type RecoverySession, type RecoveryStore, type RecoveryStor
 interface Entry {
   readonly offset: number;
   readonly time: number;
-  /** The very packet every live recipient got: a replay reuses its encoded frames. */
-  readonly packet: OutgoingPacket;
+  /*
+   * Only the arguments, not the OutgoingPacket: its encoded payload and frame would triple the
+   * memory per packet, and a replay (rare, to one socket) can afford to encode again.
+   */
+  readonly data: unknown[];
   /* the broadcast's own sets, kept by reference (operators never mutate them) */
   readonly rooms: ReadonlySet<Room>;
   readonly except: ReadonlySet<Room> | undefined;
@@ -62,7 +65,7 @@ export class InMemoryRecoveryStore implements RecoveryStore {
     const { nsp } = this.context;
     const packet = new OutgoingPacket({ type: PacketType.EVENT_AT, nsp, position: formatPosition(this.epoch, offset), data });
     const now = Date.now();
-    this.entries.push({ offset, time: now, packet, rooms: opts.rooms, except: opts.except });
+    this.entries.push({ offset, time: now, data, rooms: opts.rooms, except: opts.except });
     this.trim(now);
     this.context.deliver(packet, opts);
   }
@@ -98,7 +101,10 @@ export class InMemoryRecoveryStore implements RecoveryStore {
     const entries = this.entries;
     for (let i = this.first + (after + 1 - entries[this.first].offset); i < entries.length; i++) {
       const entry = entries[i];
-      if (isTargeted(entry.rooms, entry.except, rooms)) replayed.push(entry.packet);
+      if (isTargeted(entry.rooms, entry.except, rooms)) {
+        const position = formatPosition(this.epoch, entry.offset);
+        replayed.push(new OutgoingPacket({ type: PacketType.EVENT_AT, nsp: this.context.nsp, position, data: entry.data }));
+      }
     }
     return replayed;
   }

@@ -72,7 +72,7 @@ export class NamespaceRecovery {
     const context = {
       nsp: nsp.name,
       maxDisconnectionDuration: this.maxDisconnectionDuration,
-      /* about 10 MB per namespace for 64-byte events (docs/RECOVERY.md): minutes of a busy room */
+      /* about 2 MB per namespace for 64-byte events (docs/RECOVERY.md): minutes of a busy room */
       maxPackets: options.maxPackets ?? 10_000,
       deliver: (packet: OutgoingPacket, opts: BroadcastOptions) => this.deliver(packet, opts),
       warn: (message: string, error?: unknown) => this.warn(message, error),
