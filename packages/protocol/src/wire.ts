@@ -39,31 +39,32 @@ export const FROM_SERVER: ReadonlySet<number> = /* @__PURE__ */ new Set([
   8, // EVENT_AT
 ]);
 
-/** Turns a packet into its wire array (see docs/PROTOCOL.md). */
+/** Turns a packet into its wire array (see docs/PROTOCOL.md). Type numbers as literals, as above. */
 export function toWire(packet: Packet): unknown[] {
   switch (packet.type) {
-    case PacketType.CONNECT:
+    case 0: // CONNECT
       // resume is its own element, so user auth keys can never collide with it
       if (packet.resume !== undefined) return [0, packet.nsp, packet.auth ?? null, packet.resume];
       return packet.auth === undefined ? [0, packet.nsp] : [0, packet.nsp, packet.auth];
-    case PacketType.CONNECTED:
+    case 1: // CONNECTED
       return [1, packet.nsp, packet.info];
-    case PacketType.CONNECT_ERROR:
+    case 2: // CONNECT_ERROR
       return packet.data === undefined ? [2, packet.nsp, packet.message] : [2, packet.nsp, packet.message, packet.data];
-    case PacketType.DISCONNECT:
+    case 3: // DISCONNECT
       return [3, packet.nsp];
-    case PacketType.EVENT:
+    case 4: // EVENT
       return packet.id === undefined ? [4, packet.nsp, ...packet.data] : [5, packet.nsp, packet.id, ...packet.data];
-    case PacketType.ACK:
+    case 6: // ACK
       return [6, packet.nsp, packet.id, ...packet.data];
-    case PacketType.HEARTBEAT:
+    case 7: // HEARTBEAT
       return [7];
-    case PacketType.EVENT_AT:
+    case 8: // EVENT_AT
       return [8, packet.nsp, packet.position, ...packet.data];
   }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** @internal shared with decode-server-packet.ts */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
 }
 
@@ -77,7 +78,7 @@ function invalid(why: string): never {
 }
 
 /** Depth-limited walk: stops as soon as the limit is passed, so it cannot overflow the stack. */
-function exceedsDepth(value: unknown, remaining: number): boolean {
+export function exceedsDepth(value: unknown, remaining: number): boolean {
   if (typeof value !== "object" || value === null || ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
     return false;
   }
