@@ -1,7 +1,8 @@
-import { type Codec, FROM_SERVER, jsonCodec, type Packet, PacketType, type RoomcastError } from "@roomcast/protocol";
+import { type Codec, FROM_SERVER, type Packet, type RoomcastError } from "@roomcast/protocol";
 import { openWebSocket } from "#websocket";
 import { authSubprotocol } from "./auth-subprotocol.js";
 import { Backoff } from "./backoff.js";
+import { clientJsonCodec } from "./json-codec.js";
 import { type DisconnectDescription, type DisconnectReason, Socket, type SocketOptions } from "./socket.js";
 import type { Transport, TransportHandlers } from "./transport/websocket-types.js";
 import { TypedEmitter } from "./typed-events.js";
@@ -60,7 +61,7 @@ const DEFAULTS: ManagerOptions = {
   randomizationFactor: 1,
   timeout: 20_000,
   autoConnect: true,
-  codec: jsonCodec,
+  codec: clientJsonCodec,
   query: {},
   extraHeaders: {},
 };
@@ -169,7 +170,8 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     const generation = ++this._generation;
     const opts = this._opts;
     const codec = opts.codec;
-    const protocols = codec === jsonCodec ? [jsonCodec.subprotocol] : [codec.subprotocol, jsonCodec.subprotocol];
+    const json = clientJsonCodec.subprotocol;
+    const protocols = codec.subprotocol === json ? [json] : [codec.subprotocol, json];
     const start = (authEntry?: string) => {
       if (generation === this._generation && this._readyState === "opening") {
         this._transport = openWebSocket(this._url, authEntry ? [...protocols, authEntry] : protocols, opts, this._handlers(generation));
@@ -217,7 +219,7 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
 
   /** @internal sends a packet on the open connection. */
   _packet(packet: Packet): void {
-    if (this._readyState === "open") this._transport?.send(this.codec.encode(packet));
+    if (this._readyState === "open") this._transport?._send(this.codec.encode(packet));
   }
 
   /** @internal a socket stopped wanting the connection; close it when none does. */
@@ -245,14 +247,14 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   private _handlers(generation: number): TransportHandlers {
     const current = () => generation === this._generation;
     return {
-      onOpen: (protocol) => current() && this._onOpen(protocol),
-      onMessage: (data) => current() && this._onMessage(data),
-      onError: (err) => {
+      _onOpen: (protocol) => current() && this._onOpen(protocol),
+      _onMessage: (data) => current() && this._onMessage(data),
+      _onError: (err) => {
         if (!current()) return;
         if (this._readyState === "opening") this._onOpenFailed(err);
         else this._transportError = err;
       },
-      onClose: (code, reason) => {
+      _onClose: (code, reason) => {
         if (!current()) return;
         if (this._readyState === "opening") return this._onOpenFailed(new Error(`websocket closed (${code})`));
         const error = this._transportError;
@@ -263,7 +265,8 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   }
 
   private _onOpen(protocol: string): void {
-    this.codec = protocol === jsonCodec.subprotocol ? jsonCodec : this._opts.codec;
+    // the server may fall back to JSON when it does not speak the codec we prefer
+    this.codec = protocol === clientJsonCodec.subprotocol ? clientJsonCodec : this._opts.codec;
     this._readyState = "open";
     this._lastReceived = Date.now();
     const callback = this._openCallback;
@@ -292,14 +295,14 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     } catch (err) {
       // codecs throw ProtocolError, whose closeCode says what was wrong (1002, 1003 or 1007)
       const code = (err as RoomcastError | undefined)?.closeCode ?? 1002;
-      this._transport?.close(code, "parse error");
+      this._transport?._close(code, "parse error");
       return this._onClose("parse error", { code, error: err as Error });
     }
-    if (packet.type === PacketType.HEARTBEAT) {
+    if (packet.type === 7 /* HEARTBEAT */) {
       this._packet(packet);
       return this.emitReserved("ping");
     }
-    if (packet.type === PacketType.CONNECTED) {
+    if (packet.type === 1 /* CONNECTED */) {
       const { pingInterval, pingTimeout } = packet.info;
       if (typeof pingInterval === "number" && typeof pingTimeout === "number") {
         // the watchdog was armed for the (longer) `timeout`: re-arm it for the heartbeat window
@@ -325,7 +328,7 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   private _dropTransport(abrupt: boolean): void {
     clearTimeout(this._watchdog);
     this._generation++; // from here on, whatever this WebSocket still reports is ignored
-    this._transport?.close(abrupt ? undefined : 1000);
+    this._transport?._close(abrupt ? undefined : 1000);
     this._transport = undefined;
   }
 

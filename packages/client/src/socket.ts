@@ -1,4 +1,4 @@
-import { type ConnectedInfo, type ConnectPacket, type EventPacket, type Packet, PacketType, RESERVED_EVENTS } from "@roomcast/protocol";
+import { type ConnectedInfo, type ConnectPacket, type EventPacket, type Packet, RESERVED_EVENTS } from "@roomcast/protocol";
 import { type AckCallback, ackError, AckRegistry } from "./ack/ack-registry.js";
 import { type EmitFlags, RetryQueue } from "./ack/retry-queue.js";
 import type { Manager, ManagerCloseReason } from "./manager.js";
@@ -178,26 +178,26 @@ export class Socket<
     const flags = this._flags;
     this._flags = {};
     const data: unknown[] = [ev, ...args];
-    if (this._queue && !flags.fromQueue && !flags.volatile) {
-      this._queue.add(data, flags);
+    if (this._queue && !flags._fromQueue && !flags._volatile) {
+      this._queue._add(data, flags);
       return this;
     }
-    const packet: EventPacket = { type: PacketType.EVENT, nsp: this.nsp, data };
+    const packet: EventPacket = { type: 4 /* EVENT */, nsp: this.nsp, data };
     if (typeof data[data.length - 1] === "function") {
-      const timeout = flags.timeout ?? this._opts.ackTimeout;
-      const errorFirst = timeout !== undefined || flags.fromQueue === true;
-      packet.id = this._acks.register(data.pop() as AckCallback, errorFirst, timeout, (id) => this._unbuffer(id));
+      const timeout = flags._timeout ?? this._opts.ackTimeout;
+      const errorFirst = timeout !== undefined || flags._fromQueue === true;
+      packet.id = this._acks._register(data.pop() as AckCallback, errorFirst, timeout, (id) => this._unbuffer(id));
     }
     if (this.connected) {
       this._send(packet);
-    } else if (flags.volatile) {
+    } else if (flags._volatile) {
       this.droppedPackets++;
-      this._acks.settle(packet.id, ackError("volatile emit dropped while disconnected"));
+      this._acks._settle(packet.id, ackError("volatile emit dropped while disconnected"));
     } else {
       if (this.sendBuffer.length >= this._max) {
         const [dropped] = this.sendBuffer.splice(0, 1);
         this.droppedPackets++;
-        this._acks.settle(dropped?.id, ackError("send buffer is full"));
+        this._acks._settle(dropped?.id, ackError("send buffer is full"));
       }
       this.sendBuffer.push(packet);
     }
@@ -212,7 +212,7 @@ export class Socket<
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
   ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {
-    const errorFirst = this._flags.timeout !== undefined || this._opts.ackTimeout !== undefined || this._queue !== undefined;
+    const errorFirst = this._flags._timeout !== undefined || this._opts.ackTimeout !== undefined || this._queue !== undefined;
     return new Promise((resolve, reject) => {
       const ack = errorFirst ? (err: Error | null, value: any) => (err ? reject(err) : resolve(value)) : resolve;
       (this.emit as (ev: string, ...a: unknown[]) => this)(ev, ...args, ack);
@@ -221,13 +221,13 @@ export class Socket<
 
   /** Sets an ack timeout for the next emit; its callback becomes `(err, ...reply)`. */
   timeout(ms: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
-    this._flags.timeout = ms;
+    this._flags._timeout = ms;
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   }
 
   /** The next emit is dropped, not buffered, if the socket is not connected. */
   get volatile(): this {
-    this._flags.volatile = true;
+    this._flags._volatile = true;
     return this;
   }
 
@@ -241,11 +241,11 @@ export class Socket<
 
   /** Leaves the namespace; the connection closes when no namespace uses it any more. */
   disconnect(): this {
-    if (this.connected) this.io._packet({ type: PacketType.DISCONNECT, nsp: this.nsp });
+    if (this.connected) this.io._packet({ type: 3 /* DISCONNECT */, nsp: this.nsp });
     this._destroy();
     this._onClose("forced close");
     // nothing keeps a timer after an explicit disconnect, buffered emits included
-    this._acks.failAll(ackError(DISCONNECTED));
+    this._acks._failAll(ackError(DISCONNECTED));
     this.sendBuffer = this.sendBuffer.filter((packet) => packet.id === undefined);
     return this;
   }
@@ -298,18 +298,18 @@ export class Socket<
   /** @internal a packet of this namespace, from the manager. */
   _onPacket(packet: Packet): void {
     switch (packet.type) {
-      case PacketType.CONNECTED:
+      case 1 /* CONNECTED */:
         return this._onConnected(packet.info);
-      case PacketType.CONNECT_ERROR: {
+      case 2 /* CONNECT_ERROR */: {
         // a rejected namespace stays down until connect() is called again, as in Socket.IO
         this._destroy();
         const err: ConnectError = new Error(packet.message);
         if (packet.data !== undefined) err.data = packet.data;
         return this.emitReserved("connect_error", err);
       }
-      case PacketType.EVENT:
+      case 4 /* EVENT */:
         return this._onEvent(packet.data, packet.id);
-      case PacketType.EVENT_AT: {
+      case 8 /* EVENT_AT */: {
         const recovery = this._recovery;
         const replaying = recovery._pending > 0;
         // a position already processed is a duplicate: never dispatched twice
@@ -317,9 +317,9 @@ export class Socket<
         if (replaying && !--recovery._pending) this._ready();
         return;
       }
-      case PacketType.ACK:
-        return this._acks.settle(packet.id, null, packet.data);
-      case PacketType.DISCONNECT:
+      case 6 /* ACK */:
+        return this._acks._settle(packet.id, null, packet.data);
+      case 3 /* DISCONNECT */:
         this._destroy();
         return this._onClose("io server disconnect");
     }
@@ -332,7 +332,7 @@ export class Socket<
     const sendConnect = (auth: Record<string, unknown> | undefined) => {
       // the auth callback may answer late: only for this connection, and only if still wanted
       if (this._active && io._generation === generation && io._readyState === "open") {
-        const packet: ConnectPacket = { type: PacketType.CONNECT, nsp: this.nsp };
+        const packet: ConnectPacket = { type: 0 /* CONNECT */, nsp: this.nsp };
         if (auth && typeof auth === "object") packet.auth = auth;
         const resume = this._recovery._request();
         if (resume) packet.resume = resume;
@@ -360,7 +360,7 @@ export class Socket<
     this.emitReserved("disconnect", reason === "forced close" ? "io client disconnect" : reason, description);
     // acks of packets that reached the old connection can never arrive; buffered ones still can
     const buffered = new Set(this.sendBuffer.map((packet) => packet.id));
-    this._acks.failAll(ackError(DISCONNECTED), (id) => buffered.has(id));
+    this._acks._failAll(ackError(DISCONNECTED), (id) => buffered.has(id));
   }
 
   private _onConnected(info: ConnectedInfo): void {
@@ -376,7 +376,7 @@ export class Socket<
     this.sendBuffer = [];
     for (const packet of buffered) this._send(packet);
     this.emitReserved("connect");
-    this._queue?.drain(true);
+    this._queue?._drain(true);
   }
 
   private _onEvent(data: unknown[], id: number | undefined): void {
@@ -385,7 +385,7 @@ export class Socket<
     if (id !== undefined) {
       let sent = false;
       args.push((...reply: unknown[]) => {
-        if (!sent) this.io._packet({ type: PacketType.ACK, nsp: this.nsp, id, data: reply });
+        if (!sent) this.io._packet({ type: 6 /* ACK */, nsp: this.nsp, id, data: reply });
         sent = true;
       });
     }

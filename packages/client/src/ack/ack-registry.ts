@@ -11,6 +11,7 @@ export function ackError(why: string, code: ErrorCode = "ERR_ACK_CANCELLED"): Ro
 /**
  * Acks this client waits for, by packet id. Each has an owner (the socket), an optional expiry
  * and a bound: past `max` the oldest is given up and reported through `onDrop`.
+ * (Members are `_`-named so the browser bundle can shorten them.)
  */
 export class AckRegistry {
   private _nextId = 0;
@@ -26,9 +27,10 @@ export class AckRegistry {
    * Registers `callback` and returns its packet id. With a `timeout` the callback gets an
    * ERR_ACK_TIMEOUT error when no ack arrives in time, after `onTimeout(id)` ran.
    */
-  register(callback: AckCallback, errorFirst: boolean, timeout?: number, onTimeout?: (id: number) => void): number {
-    if (this._pending.size >= this._max) {
-      this.settle(this._pending.keys().next().value, ackError("too many pending acks"));
+  _register(callback: AckCallback, errorFirst: boolean, timeout?: number, onTimeout?: (id: number) => void): number {
+    const pending = this._pending;
+    if (pending.size >= this._max) {
+      this._settle(pending.keys().next().value, ackError("too many pending acks"));
       this._onDrop();
     }
     const id = this._nextId;
@@ -38,9 +40,9 @@ export class AckRegistry {
         ? undefined
         : setTimeout(() => {
             onTimeout?.(id);
-            this.settle(id, ackError("operation has timed out", "ERR_ACK_TIMEOUT"));
+            this._settle(id, ackError("operation has timed out", "ERR_ACK_TIMEOUT"));
           }, timeout);
-    this._pending.set(id, (err, args) => {
+    pending.set(id, (err, args) => {
       clearTimeout(timer);
       if (errorFirst) callback(err, ...args);
       else if (!err) callback(...args);
@@ -52,7 +54,7 @@ export class AckRegistry {
    * Delivers the server's reply (`err` null) or gives up with `err`: error-first callbacks hear
    * it, others are forgotten. Unknown ids (late, or already given up) are ignored.
    */
-  settle(id: number | undefined, err: Error | null, args: unknown[] = []): void {
+  _settle(id: number | undefined, err: Error | null, args: unknown[] = []): void {
     const settle = this._pending.get(id!);
     if (settle) {
       this._pending.delete(id!);
@@ -61,7 +63,7 @@ export class AckRegistry {
   }
 
   /** Gives up on every ack for which `keep(id)` is not true. */
-  failAll(err: Error, keep?: (id: number) => boolean): void {
-    for (const id of [...this._pending.keys()]) if (!keep?.(id)) this.settle(id, err);
+  _failAll(err: Error, keep?: (id: number) => boolean): void {
+    for (const id of [...this._pending.keys()]) if (!keep?.(id)) this._settle(id, err);
   }
 }

@@ -2,19 +2,19 @@ import { type AckCallback, ackError } from "./ack-registry.js";
 
 /** Per-emit modifiers (`volatile`, `timeout(ms)`), captured when the emit is made. */
 export interface EmitFlags {
-  volatile?: boolean;
-  timeout?: number;
+  _volatile?: boolean;
+  _timeout?: number;
   /** Set on emits the retry queue replays, so they are not queued twice. */
-  fromQueue?: boolean;
+  _fromQueue?: boolean;
 }
 
 interface QueuedEmit {
   /** `[event, ...args]` */
-  args: unknown[];
-  ack: AckCallback | undefined;
-  flags: EmitFlags;
-  tries: number;
-  inFlight: boolean;
+  _args: unknown[];
+  _ack: AckCallback | undefined;
+  _flags: EmitFlags;
+  _tries: number;
+  _inFlight: boolean;
 }
 
 /**
@@ -34,35 +34,35 @@ export class RetryQueue {
     private readonly _onDrop: () => void,
   ) {}
 
-  add(args: unknown[], flags: EmitFlags): void {
+  _add(args: unknown[], flags: EmitFlags): void {
     const queue = this._queue;
     const ack = typeof args[args.length - 1] === "function" ? (args.pop() as AckCallback) : undefined;
     if (queue.length >= this._max) {
       // the oldest emit not in flight: the one in flight may already have reached the server
-      const [dropped] = queue.splice(queue[0].inFlight ? 1 : 0, 1);
+      const [dropped] = queue.splice(queue[0]._inFlight ? 1 : 0, 1);
       this._onDrop();
-      dropped?.ack?.(ackError("retry queue is full"));
+      dropped?._ack?.(ackError("retry queue is full"));
     }
-    queue.push({ args, ack, flags: { ...flags, fromQueue: true }, tries: 0, inFlight: false });
-    this.drain();
+    queue.push({ _args: args, _ack: ack, _flags: { ...flags, _fromQueue: true }, _tries: 0, _inFlight: false });
+    this._drain();
   }
 
   /** Sends the head of the queue if nothing is in flight; `force` resends it (after a reconnect). */
-  drain(force?: boolean): void {
+  _drain(force?: boolean): void {
     const head = this._queue[0];
-    if (!head || !this._canSend() || (head.inFlight && !force)) return;
-    head.inFlight = true;
-    head.tries++;
-    this._send([...head.args, (err: Error | null, ...reply: unknown[]) => this._onReply(head, err, reply)], head.flags);
+    if (!head || !this._canSend() || (head._inFlight && !force)) return;
+    head._inFlight = true;
+    head._tries++;
+    this._send([...head._args, (err: Error | null, ...reply: unknown[]) => this._onReply(head, err, reply)], head._flags);
   }
 
   private _onReply(entry: QueuedEmit, err: Error | null, reply: unknown[]): void {
     if (entry !== this._queue[0]) return; // a late reply to an emit already settled
-    entry.inFlight = false;
-    if (!err || entry.tries > this._retries) {
+    entry._inFlight = false;
+    if (!err || entry._tries > this._retries) {
       this._queue.shift();
-      entry.ack?.(err, ...(err ? [] : reply));
+      entry._ack?.(err, ...(err ? [] : reply));
     }
-    this.drain();
+    this._drain();
   }
 }

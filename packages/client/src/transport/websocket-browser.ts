@@ -4,13 +4,13 @@ import type { OpenWebSocket } from "./websocket-types.js";
 export const openWebSocket: OpenWebSocket = (url, protocols, _options, handlers) => {
   const ws = new globalThis.WebSocket(url, protocols);
   ws.binaryType = "arraybuffer";
-  ws.onopen = () => handlers.onOpen(ws.protocol);
-  ws.onmessage = ({ data }: MessageEvent<string | ArrayBuffer>) => handlers.onMessage(typeof data === "string" ? data : new Uint8Array(data));
-  ws.onerror = () => handlers.onError(new Error("websocket error"));
-  ws.onclose = ({ code, reason }: CloseEvent) => handlers.onClose(code, reason);
+  ws.onopen = () => handlers._onOpen(ws.protocol);
+  ws.onmessage = ({ data }: MessageEvent<string | ArrayBuffer>) => handlers._onMessage(typeof data === "string" ? data : new Uint8Array(data));
+  ws.onerror = () => handlers._onError(new Error("websocket error"));
+  ws.onclose = ({ code, reason }: CloseEvent) => handlers._onClose(code, reason);
   return {
-    send: (data) => ws.send(data),
-    close(code, reason) {
+    _send: (data) => ws.send(data),
+    _close(code, reason) {
       try {
         ws.close(code, reason);
       } catch {

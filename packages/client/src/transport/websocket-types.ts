@@ -4,16 +4,16 @@
  */
 
 /**
- * Callbacks a transport reports to. The owner ignores those of a transport it has let go of
+ * Callbacks a transport reports to (members `_`-named, so the browser bundle shortens them). The owner ignores those of a transport it has let go of
  * (the manager tags each WebSocket with a generation), so transports need no guard of their own.
  */
 export interface TransportHandlers {
   /** The handshake completed; `protocol` is the subprotocol the server selected ("" if none). */
-  onOpen(protocol: string): void;
+  _onOpen(protocol: string): void;
   /** A text frame (string) or a binary frame (Uint8Array). */
-  onMessage(data: string | Uint8Array): void;
-  onClose(code: number, reason: string): void;
-  onError(error: Error): void;
+  _onMessage(data: string | Uint8Array): void;
+  _onClose(code: number, reason: string): void;
+  _onError(error: Error): void;
 }
 
 export interface TransportOptions {
@@ -23,12 +23,12 @@ export interface TransportOptions {
 
 /** One WebSocket connection. */
 export interface Transport {
-  send(data: string | Uint8Array): void;
+  _send(data: string | Uint8Array): void;
   /**
    * With a `code`, starts the closing handshake (or aborts a pending open). Without one, drops
    * the connection at once: the peer may be gone.
    */
-  close(code?: number, reason?: string): void;
+  _close(code?: number, reason?: string): void;
 }
 
 export type OpenWebSocket = (
