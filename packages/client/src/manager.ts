@@ -6,6 +6,7 @@ import { clientJsonCodec } from "./json-codec.js";
 import { type DisconnectDescription, type DisconnectReason, Socket, type SocketOptions } from "./socket.js";
 import type { Transport, TransportHandlers } from "./transport/websocket-types.js";
 import { TypedEmitter } from "./typed-events.js";
+import { ReadyState } from "./ready-state.js";
 import { parseUrl } from "./url.js";
 
 export interface ManagerOptions {
@@ -50,7 +51,6 @@ export interface ManagerReservedEvents {
   reconnect_failed: () => void;
 }
 
-type ReadyState = "closed" | "opening" | "open";
 
 const DEFAULTS: ManagerOptions = {
   path: "/roomcast",
@@ -87,7 +87,7 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   /** The codec of the current connection (the server may fall back to JSON). */
   codec: Codec;
   /** @internal */
-  _readyState: ReadyState = "closed";
+  _readyState = ReadyState.CLOSED;
   /** @internal */
   _reconnecting = false;
   /** @internal incremented per WebSocket opened or dropped; late callbacks compare against it. */
@@ -162,8 +162,8 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
 
   /** Opens the connection if it is closed; `callback` hears the outcome of this attempt. */
   open(callback?: (err?: Error) => void): this {
-    if (this._readyState !== "closed") return this;
-    this._readyState = "opening";
+    if (this._readyState !== ReadyState.CLOSED) return this;
+    this._readyState = ReadyState.OPENING;
     this._skipReconnect = false;
     this._transportError = undefined;
     this._openCallback = callback;
@@ -173,7 +173,7 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     const json = clientJsonCodec.subprotocol;
     const protocols = codec.subprotocol === json ? [json] : [codec.subprotocol, json];
     const start = (authEntry?: string) => {
-      if (generation === this._generation && this._readyState === "opening") {
+      if (generation === this._generation && this._readyState === ReadyState.OPENING) {
         this._transport = openWebSocket(this._url, authEntry ? [...protocols, authEntry] : protocols, opts, this._handlers(generation));
       }
     };
@@ -203,11 +203,11 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     this._reconnecting = false;
     this._stopReconnectWait();
     this._backoff.reset();
-    if (this._readyState === "open") {
+    if (this._readyState === ReadyState.OPEN) {
       this._onClose("forced close");
-    } else if (this._readyState === "opening") {
+    } else if (this._readyState === ReadyState.OPENING) {
       this._dropTransport(false);
-      this._readyState = "closed";
+      this._readyState = ReadyState.CLOSED;
     }
     return this;
   }
@@ -219,7 +219,7 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
 
   /** @internal sends a packet on the open connection. */
   _packet(packet: Packet): void {
-    if (this._readyState === "open") this._transport?._send(this.codec.encode(packet));
+    if (this._readyState === ReadyState.OPEN) this._transport?._send(this.codec.encode(packet));
   }
 
   /** @internal a socket stopped wanting the connection; close it when none does. */
@@ -251,12 +251,12 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
       _onMessage: (data) => current() && this._onMessage(data),
       _onError: (err) => {
         if (!current()) return;
-        if (this._readyState === "opening") this._onOpenFailed(err);
+        if (this._readyState === ReadyState.OPENING) this._onOpenFailed(err);
         else this._transportError = err;
       },
       _onClose: (code, reason) => {
         if (!current()) return;
-        if (this._readyState === "opening") return this._onOpenFailed(new Error(`websocket closed (${code})`));
+        if (this._readyState === ReadyState.OPENING) return this._onOpenFailed(new Error(`websocket closed (${code})`));
         const error = this._transportError;
         // 4001: the server heard nothing from us in time
         this._onClose(code === 4001 ? "ping timeout" : error ? "transport error" : "transport close", { code, reason, error });
@@ -267,20 +267,20 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   private _onOpen(protocol: string): void {
     // the server may fall back to JSON when it does not speak the codec we prefer
     this.codec = protocol === clientJsonCodec.subprotocol ? clientJsonCodec : this._opts.codec;
-    this._readyState = "open";
+    this._readyState = ReadyState.OPEN;
     this._lastReceived = Date.now();
     const callback = this._openCallback;
     this._openCallback = undefined;
     this._sockets((socket) => socket._onOpen());
-    this.emitReserved("open");
+    this._emitReserved("open");
     callback?.();
   }
 
   private _onOpenFailed(err: Error): void {
     this._dropTransport(true);
-    this._readyState = "closed";
+    this._readyState = ReadyState.CLOSED;
     this._sockets((socket) => socket._onError(err));
-    this.emitReserved("error", err);
+    this._emitReserved("error", err);
     const callback = this._openCallback;
     this._openCallback = undefined;
     if (callback) callback(err);
@@ -300,7 +300,7 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     }
     if (packet.type === 7 /* HEARTBEAT */) {
       this._packet(packet);
-      return this.emitReserved("ping");
+      return this._emitReserved("ping");
     }
     if (packet.type === 1 /* CONNECTED */) {
       const { pingInterval, pingTimeout } = packet.info;
@@ -318,9 +318,9 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
 
   private _onClose(reason: ManagerCloseReason, description?: DisconnectDescription): void {
     this._dropTransport(reason !== "forced close");
-    this._readyState = "closed";
+    this._readyState = ReadyState.CLOSED;
     this._sockets((socket) => socket._onClose(reason, description));
-    this.emitReserved("close", reason, description);
+    this._emitReserved("close", reason, description);
     if (this._opts.reconnection && !this._skipReconnect) this._reconnect();
   }
 
@@ -341,8 +341,8 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     this._watchdog = setTimeout(
       () => {
         if (this._lastReceived + this._window > Date.now()) this._armWatchdog();
-        else if (this._readyState === "opening") this._onOpenFailed(new Error("timeout"));
-        else if (this._readyState === "open") this._onClose("ping timeout");
+        else if (this._readyState === ReadyState.OPENING) this._onOpenFailed(new Error("timeout"));
+        else if (this._readyState === ReadyState.OPEN) this._onClose("ping timeout");
       },
       Math.max(this._lastReceived + this._window - Date.now(), 0),
     );
@@ -352,7 +352,7 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     if (this._reconnecting || this._skipReconnect) return;
     if (this._backoff.attempts >= this._opts.reconnectionAttempts) {
       this._backoff.reset();
-      return this.emitReserved("reconnect_failed");
+      return this._emitReserved("reconnect_failed");
     }
     this._reconnecting = true;
     this._backoff.schedule(this._attemptReconnect);
@@ -362,15 +362,15 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   private readonly _attemptReconnect = (): void => {
     this._stopReconnectWait();
     if (this._skipReconnect) return;
-    this.emitReserved("reconnect_attempt", this._backoff.attempts);
+    this._emitReserved("reconnect_attempt", this._backoff.attempts);
     if (this._skipReconnect) return; // a listener may have closed the manager
     this.open((err) => {
       this._reconnecting = false;
       if (err) {
         this._reconnect();
-        this.emitReserved("reconnect_error", err);
+        this._emitReserved("reconnect_error", err);
       } else {
-        this.emitReserved("reconnect", this._backoff.attempts);
+        this._emitReserved("reconnect", this._backoff.attempts);
       }
     });
   };
@@ -385,3 +385,4 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     (globalThis as OnlineTarget).removeEventListener?.("online", this._onOnline);
   }
 }
+

@@ -2,6 +2,7 @@ import { type ConnectedInfo, type ConnectPacket, type EventPacket, type Packet, 
 import { type AckCallback, ackError, AckRegistry } from "./ack/ack-registry.js";
 import { type EmitFlags, RetryQueue } from "./ack/retry-queue.js";
 import type { Manager, ManagerCloseReason } from "./manager.js";
+import { ReadyState } from "./ready-state.js";
 import { Recovery } from "./recovery.js";
 import {
   type AllButLast,
@@ -155,7 +156,7 @@ export class Socket<
     this._active = true;
     const io = this.io;
     if (!io._reconnecting) io.open();
-    if (io._readyState === "open") this._onOpen();
+    if (io._readyState === ReadyState.OPEN) this._onOpen();
     return this;
   }
 
@@ -305,7 +306,7 @@ export class Socket<
         this._destroy();
         const err: ConnectError = new Error(packet.message);
         if (packet.data !== undefined) err.data = packet.data;
-        return this.emitReserved("connect_error", err);
+        return this._emitReserved("connect_error", err);
       }
       case 4 /* EVENT */:
         return this._onEvent(packet.data, packet.id);
@@ -331,7 +332,7 @@ export class Socket<
     const generation = io._generation;
     const sendConnect = (auth: Record<string, unknown> | undefined) => {
       // the auth callback may answer late: only for this connection, and only if still wanted
-      if (this._active && io._generation === generation && io._readyState === "open") {
+      if (this._active && io._generation === generation && io._readyState === ReadyState.OPEN) {
         const packet: ConnectPacket = { type: 0 /* CONNECT */, nsp: this.nsp };
         if (auth && typeof auth === "object") packet.auth = auth;
         const resume = this._recovery._request();
@@ -347,7 +348,7 @@ export class Socket<
 
   /** @internal the manager's connection failed to open. */
   _onError(err: Error): void {
-    if (!this.connected) this.emitReserved("connect_error", err);
+    if (!this.connected) this._emitReserved("connect_error", err);
   }
 
   /** @internal the namespace was left: by the server, by us, or with the connection. */
@@ -357,7 +358,7 @@ export class Socket<
     if (!this.connected) return;
     this.connected = false;
     this.id = undefined;
-    this.emitReserved("disconnect", reason === "forced close" ? "io client disconnect" : reason, description);
+    this._emitReserved("disconnect", reason === "forced close" ? "io client disconnect" : reason, description);
     // acks of packets that reached the old connection can never arrive; buffered ones still can
     const buffered = new Set(this.sendBuffer.map((packet) => packet.id));
     this._acks._failAll(ackError(DISCONNECTED), (id) => buffered.has(id));
@@ -375,7 +376,7 @@ export class Socket<
     const buffered = this.sendBuffer;
     this.sendBuffer = [];
     for (const packet of buffered) this._send(packet);
-    this.emitReserved("connect");
+    this._emitReserved("connect");
     this._queue?._drain(true);
   }
 

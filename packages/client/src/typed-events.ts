@@ -51,7 +51,7 @@ export type DecorateAcknowledgements<E extends EventsMap> = {
 
 /**
  * Typed facade over eventemitter3. Composition rather than inheritance, so that `Socket#emit`
- * can mean "send to the server" while local delivery goes through `emitReserved`.
+ * can mean "send to the server" while local delivery goes through `_emitReserved`.
  */
 export class TypedEmitter<ListenEvents extends EventsMap, ReservedEvents extends EventsMap> {
   protected readonly _emitter = new EventEmitter();
@@ -101,7 +101,7 @@ export class TypedEmitter<ListenEvents extends EventsMap, ReservedEvents extends
   }
 
   /** Delivers a reserved event (`connect`, `disconnect`, `reconnect`, ...) to local listeners. */
-  protected emitReserved<Ev extends EventNames<ReservedEvents>>(ev: Ev, ...args: EventParams<ReservedEvents, Ev>): void {
+  protected _emitReserved<Ev extends EventNames<ReservedEvents>>(ev: Ev, ...args: EventParams<ReservedEvents, Ev>): void {
     this._emitter.emit(ev, ...args);
   }
 }
