@@ -65,6 +65,8 @@ export interface SocketReservedEvents {
   connect: () => void;
   connect_error: (err: ConnectError) => void;
   disconnect: (reason: DisconnectReason, description?: DisconnectDescription) => void;
+  /** A server-side error about this socket, e.g. `{code: "ERR_RATE_LIMITED"}` when events were dropped. */
+  error: (err: { code: string; message: string }) => void;
 }
 
 type AnyListener = (event: string, ...args: any[]) => void;

@@ -53,3 +53,13 @@ describe("typed events", () => {
     untyped.on("whatever", (...args) => expectTypeOf(args).toEqualTypeOf<any[]>());
   });
 });
+
+describe("reserved error event", () => {
+  it("carries the server's error code", () => {
+    const socket = {} as Socket;
+    socket.on("error", (err) => {
+      expectTypeOf(err.code).toEqualTypeOf<string>();
+      expectTypeOf(err.message).toEqualTypeOf<string>();
+    });
+  });
+});

@@ -20,10 +20,16 @@ export interface DebugCounts {
   pendingRequests: number;
   /** Remote addresses tracked for `maxConnectionsPerIp`. */
   trackedAddresses: number;
+  /** Packets kept for connection-state recovery by in-process stores (bounded by count and age). */
+  recoveryPackets: number;
+  /** Dropped sessions kept for connection-state recovery by in-process stores (expire after `maxDisconnectionDuration`). */
+  recoverySessions: number;
 }
 
 interface CountedNamespace {
   readonly adapter: Adapter;
+  /** Present when the namespace recovers connection state; only in-process stores report sizes. */
+  readonly recovery?: { readonly store: object };
   readonly sockets: ReadonlyMap<string, { readonly pendingAcks: number }>;
 }
 
@@ -47,6 +53,8 @@ export function collectDebugCounts(
     pendingNamespaces: 0,
     pendingRequests: 0,
     trackedAddresses,
+    recoveryPackets: 0,
+    recoverySessions: 0,
   };
   for (const conn of connections) {
     counts.connections++;
@@ -61,6 +69,9 @@ export function collectDebugCounts(
     counts.indexedSockets += adapter.sids.size;
     const cluster = (adapter as unknown as { metrics?: { pendingRequests?: unknown } }).metrics;
     if (typeof cluster?.pendingRequests === "number") counts.pendingRequests += cluster.pendingRequests;
+    const store = nsp.recovery?.store as { size?: unknown; sessionCount?: unknown } | undefined;
+    if (typeof store?.size === "number") counts.recoveryPackets += store.size;
+    if (typeof store?.sessionCount === "number") counts.recoverySessions += store.sessionCount;
   }
   return counts;
 }

@@ -129,6 +129,19 @@ describe("connection-state recovery (server)", () => {
     expect(eventsAt(again)[0].data).toEqual(["dm", "while away"]);
   });
 
+  it("shows the kept session in debugCounts until it is taken back", async () => {
+    const s = await start();
+    const client = await s.client();
+    const first = await connect(client);
+    s.io.emit("n", 1);
+    await drop(client);
+    await waitUntil(() => s.io.sockets.sockets.size === 0);
+    expect(s.io.debugCounts()).toMatchObject({ sockets: 0, recoverySessions: 1, recoveryPackets: 1 });
+    const again = await s.client();
+    await connect(again, { pid: first.info.pid as string, position: first.info.position as string });
+    expect(s.io.debugCounts()).toMatchObject({ sockets: 1, recoverySessions: 0 });
+  });
+
   it("resumes at once after the first connect, before any message", async () => {
     const s = await start();
     const client = await s.client();
