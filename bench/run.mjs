@@ -90,7 +90,8 @@ async function main() {
   for (const name of args.only) {
     const opts = settings[name];
     results.settings[name] = opts;
-    const systems = opts.systems ? opts.systems.filter((s) => !args.systems || args.systems.includes(s)) : [undefined];
+    // --systems also sets the order, to check that running first or last does not decide a figure.
+    const systems = opts.systems ? (args.systems ?? opts.systems).filter((s) => opts.systems.includes(s)) : [undefined];
     results.workloads[name] = {};
     for (const system of systems) {
       const label = system ? `${name}/${system}` : name;

@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { getHeapStatistics, writeHeapSnapshot } from "node:v8";
 import { serveIpc } from "../lib/child.mjs";
 import { nowMs } from "../lib/histogram.mjs";
@@ -76,6 +77,9 @@ serveIpc({
   },
   /** Broadcasts a time-stamped payload `rate` times a second until `durationMs` passes. */
   paced(msg) {
+    // The server's own event-loop delay tells server stalls from client-side ones.
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
     return new Promise((resolve) => {
       const interval = 1000 / msg.rate;
       const start = nowMs();
@@ -84,7 +88,8 @@ serveIpc({
         const now = nowMs();
         if (now - start >= msg.durationMs) {
           paced = undefined;
-          resolve({ sent });
+          delay.disable();
+          resolve({ sent, loopDelayP99: delay.percentile(99) / 1e6, loopDelayMax: delay.max / 1e6 });
           return;
         }
         server.broadcast(msg.room, "m", stampedPayload(nowMs()));

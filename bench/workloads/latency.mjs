@@ -18,11 +18,11 @@ export async function latency(system, opts, ctx) {
     fleet = await startClients(system, server, opts.clients, { processes: opts.clientProcesses });
     await server.request("paced", { room: "bench", rate: opts.rate, durationMs: opts.warmupMs });
     await Promise.all(fleet.children.map((c) => c.request("latencyStart")));
-    const { sent } = await measured(server, ctx, `latency-${system}`, () => server.request("paced", { room: "bench", rate: opts.rate, durationMs: opts.durationMs }));
+    const { sent, loopDelayP99, loopDelayMax } = await measured(server, ctx, `latency-${system}`, () => server.request("paced", { room: "bench", rate: opts.rate, durationMs: opts.durationMs }));
     // Let in-flight broadcasts land.
     await new Promise((r) => setTimeout(r, 300));
     const summary = await collect(fleet.children);
-    return { ...summary, broadcasts: sent, expected: sent * opts.clients };
+    return { ...summary, broadcasts: sent, expected: sent * opts.clients, serverLoopDelayP99: loopDelayP99, serverLoopDelayMax: loopDelayMax };
   } finally {
     await stopAll(fleet?.children ?? []);
     await server.stop();
