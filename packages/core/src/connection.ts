@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Socket as NetSocket } from "node:net";
 import { WebSocket, type RawData } from "ws";
@@ -68,6 +68,19 @@ function parseQuery(url: string): Record<string, string | string[]> {
   return query;
 }
 
+/* Date#toString has one-second resolution: connections opened in the same second share one string. */
+let timeSecond = -1;
+let timeText = "";
+
+function handshakeTime(issued: number): string {
+  const second = Math.floor(issued / 1000);
+  if (second !== timeSecond) {
+    timeSecond = second;
+    timeText = new Date(issued).toString();
+  }
+  return timeText;
+}
+
 function buildHandshake(req: IncomingMessage): ConnectionHandshake {
   const url = req.url ?? "/";
   const origin = req.headers.origin;
@@ -82,7 +95,7 @@ function buildHandshake(req: IncomingMessage): ConnectionHandshake {
   const issued = Date.now();
   return {
     headers: req.headers,
-    time: new Date(issued).toString(),
+    time: handshakeTime(issued),
     issued,
     address: req.socket.remoteAddress ?? "",
     xdomain,
@@ -98,8 +111,6 @@ function buildHandshake(req: IncomingMessage): ConnectionHandshake {
  * the outbound buffer limits. Exposed to applications as `socket.conn`.
  */
 export class Connection {
-  /** Unique id of this connection (namespace sockets have their own ids). */
-  readonly id = randomUUID();
   /** Per-connection counters. */
   readonly stats: ConnectionStats = createConnectionStats();
   readonly handshake: ConnectionHandshake;
@@ -111,6 +122,8 @@ export class Connection {
   readonly pendingNamespaces = new Set<string>();
   readonly deflate: boolean;
 
+  /* Made on first read: most connections never need one, and an unread id is memory per idle connection. */
+  private idValue: string | undefined;
   private stateValue: ConnectionState = "open";
   private readonly raw: NetSocket;
   private readonly queue: Buffer[] = [];
@@ -148,6 +161,11 @@ export class Connection {
     ws.on("error", this.onError);
     ws.on("close", this.onClose);
     this.arm(host.options.connectTimeout);
+  }
+
+  /** Unique id of this connection (namespace sockets have their own ids). */
+  get id(): string {
+    return (this.idValue ??= randomBytes(12).toString("base64url"));
   }
 
   /** "open", "closing" (close frame sent) or "closed". */
