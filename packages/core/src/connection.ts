@@ -17,6 +17,7 @@ import { TokenBucket } from "./rate-limiter.js";
 import { createConnectionStats, type ConnectionStats, type ServerMetrics } from "./metrics.js";
 import type { ServerOptions } from "./server-options.js";
 import type { DisconnectReason, Handshake } from "./types.js";
+import { sharedBatch } from "./shared-batch.js";
 import { scheduleFlush } from "./write-scheduler.js";
 
 /** What a connection needs from its namespace sockets. */
@@ -128,6 +129,12 @@ export class Connection {
   private readonly raw: NetSocket;
   private readonly queue: Buffer[] = [];
   private queuedBytes = 0;
+  /**
+   * The socket's own buffer (`writableLength`), read when the first packet of a tick is queued.
+   * Nothing reaches the socket from this connection until the flush, so `push` compares against
+   * this figure instead of asking the stream for every packet.
+   */
+  private socketBuffered = 0;
   private flushScheduled = false;
   private closeReason: DisconnectReason | undefined;
   private torn = false;
@@ -202,7 +209,13 @@ export class Connection {
       return false;
     }
     const options = this.host.options;
-    const buffered = this.bufferedAmount;
+    let buffered: number;
+    if (this.deflate) {
+      buffered = this.ws.bufferedAmount;
+    } else {
+      if (!this.flushScheduled) this.socketBuffered = this.raw.writableLength;
+      buffered = this.queuedBytes + this.socketBuffered;
+    }
     if (volatile && buffered > options.volatileHighWaterMark) {
       this.stats.volatileDrops++;
       metrics.volatileDrops++;
@@ -250,10 +263,9 @@ export class Connection {
       this.queuedBytes = 0;
       return;
     }
-    const raw = this.raw;
-    raw.cork();
-    for (let i = 0; i < queue.length; i++) raw.write(queue[i]);
-    raw.uncork();
+    // One write of one buffer: several frames are joined, once for every connection whose queue
+    // holds the same frames (the members of a room after a burst), see shared-batch.ts.
+    this.raw.write(queue.length === 1 ? queue[0] : sharedBatch(queue, this.queuedBytes));
     const metrics = this.host.metrics;
     this.stats.flushes++;
     this.stats.framesWritten += queue.length;

@@ -1,3 +1,5 @@
+import { releaseSharedBatch } from "./shared-batch.js";
+
 /** Something with queued output that should be written once per tick. */
 export interface Flushable {
   flush(): void;
@@ -22,6 +24,7 @@ function flushAll(): void {
   }
   dirty.length = 0;
   scheduled = false;
+  releaseSharedBatch();
 }
 
 /** Lists `target` for the next flush. The caller keeps its own "already listed" flag. */

@@ -30,6 +30,28 @@ describe("Write batching", () => {
     expect(a.socket.conn.stats.flushes).toBeGreaterThanOrEqual(2);
   });
 
+  it("gives each member of a room its own order when direct packets are interleaved with a burst", async () => {
+    server = await startServer();
+    const pairs = [await joinedPair(server), await joinedPair(server), await joinedPair(server), await joinedPair(server)];
+    for (const { socket } of pairs) socket.join("room");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const [first, middle, , last] = pairs;
+    for (let i = 0; i < 10; i++) {
+      server.io.to("room").emit("n", i);
+      if (i === 4) middle.socket.emit("n", "direct");
+      if (i === 9) last.socket.emit("n", "tail");
+    }
+    first.socket.emit("n", "head");
+    const expected = [
+      [...Array(10).keys(), "head"],
+      [0, 1, 2, 3, 4, "direct", 5, 6, 7, 8, 9],
+      [...Array(10).keys()],
+      [...Array(10).keys(), "tail"],
+    ];
+    await waitUntil(() => pairs.every(({ client }, k) => client.events("/", "n").length === expected[k].length));
+    expect(pairs.map(({ client }) => client.events("/", "n").map((e) => e.data[1]))).toEqual(expected);
+  });
+
   it("keeps order and delivers through ws.send on permessage-deflate connections", async () => {
     server = await startServer({ perMessageDeflate: { threshold: 0 } });
     const { client, socket } = await joinedPair(server);
