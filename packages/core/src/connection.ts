@@ -107,6 +107,27 @@ function buildHandshake(req: IncomingMessage): ConnectionHandshake {
 }
 
 /**
+ * The server's WebSocket class: one slot for its Connection, so that the `message`, `error` and
+ * `close` listeners can be functions shared by every connection (ws calls them with `this` = the
+ * WebSocket) instead of three closures per connection.
+ */
+export class ConnectionWebSocket extends WebSocket {
+  connection: Connection | undefined = undefined;
+}
+
+function onWebSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as ConnectionWebSocket).connection?._onmessage(data, isBinary);
+}
+
+function onWebSocketError(this: WebSocket, err: Error): void {
+  (this as ConnectionWebSocket).connection?._onerror(err);
+}
+
+function onWebSocketClose(this: WebSocket): void {
+  (this as ConnectionWebSocket).connection?._onclose();
+}
+
+/**
  * One WebSocket: decodes and dispatches inbound packets to its namespace sockets, writes outbound
  * frames once per tick, runs the connect timeout and the heartbeat on a single timer, and enforces
  * the outbound buffer limits. Exposed to applications as `socket.conn`.
@@ -164,9 +185,10 @@ export class Connection {
     this.subprotocolAuth = subprotocolAuth;
     const rateLimit = host.options.rateLimit;
     this.bucket = rateLimit && new TokenBucket(rateLimit.eventsPerSecond, rateLimit.burst, performance.now());
-    ws.on("message", this.onMessage);
-    ws.on("error", this.onError);
-    ws.on("close", this.onClose);
+    (ws as ConnectionWebSocket).connection = this;
+    ws.on("message", onWebSocketMessage);
+    ws.on("error", onWebSocketError);
+    ws.on("close", onWebSocketClose);
     this.arm(host.options.connectTimeout);
   }
 
@@ -330,7 +352,8 @@ export class Connection {
     return false;
   }
 
-  private readonly onMessage = (data: RawData, isBinary: boolean): void => {
+  /** @internal an inbound frame. */
+  _onmessage(data: RawData, isBinary: boolean): void {
     this.heard = true;
     if (this.stateValue !== "open") return;
     let packet: Packet;
@@ -363,7 +386,7 @@ export class Connection {
         // Packets for a namespace this connection has not joined (or just left) are ignored.
         this.sockets.get(packet.nsp)?._onpacket(packet);
     }
-  };
+  }
 
   /** The bucket is empty: drop the event (telling the client once per run of drops) or disconnect. */
   private rateLimited(nsp: string): void {
@@ -380,22 +403,24 @@ export class Connection {
     this.send({ type: PacketType.EVENT, nsp, data: ["error", RATE_LIMITED_ERROR] });
   }
 
-  private readonly onError = (err: Error): void => {
+  /** @internal */
+  _onerror(err: Error): void {
     if (isWsProtocolError(err)) {
       this.host.metrics.protocolErrors++;
       this.closeReason ??= "parse error";
     } else {
       this.closeReason ??= "transport error";
     }
-  };
+  }
 
-  private readonly onClose = (): void => {
+  /** @internal the WebSocket closed (after our close frame, the peer's, or a transport failure). */
+  _onclose(): void {
     this.stateValue = "closed";
     this.stopTimer();
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.teardown(this.closeReason ?? "transport close");
-  };
+  }
 
   private teardown(reason: DisconnectReason): void {
     if (this.torn) return;

@@ -6,7 +6,7 @@ import { msgpackCodec } from "@roomcast/protocol/msgpack";
 import type { AdapterConstructor } from "./adapter.js";
 import type { BroadcastOperator } from "./broadcast-operator.js";
 import { BroadcastSurface } from "./broadcast-surface.js";
-import { Connection, type ConnectionHost } from "./connection.js";
+import { Connection, ConnectionWebSocket, type ConnectionHost } from "./connection.js";
 import { collectDebugCounts, type DebugCounts } from "./debug-counts.js";
 import { drainInBatches } from "./shutdown.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics.js";
@@ -86,6 +86,7 @@ export class Server<
       clientTracking: false,
       maxPayload: this.options.maxPayload,
       perMessageDeflate: this.options.perMessageDeflate,
+      WebSocket: ConnectionWebSocket,
       handleProtocols: (offered) => negotiateSubprotocol(offered),
     });
     // ws emits server-level errors for failed handshakes; the socket is already answered.
