@@ -448,7 +448,7 @@ export class Socket<
     if (!this.connected) return;
     if (this.anyListeners !== undefined) this.notifyAny(this.anyListeners, event);
     try {
-      this.emitUntyped(event[0] as string, ...event.slice(1));
+      this.emitUntypedEvent(event);
     } catch (err) {
       this.reportError(err);
     }

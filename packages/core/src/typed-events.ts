@@ -116,4 +116,9 @@ export abstract class TypedEventEmitter<
   protected emitUntyped(ev: string, ...args: unknown[]): boolean {
     return super.emit(ev, ...args);
   }
+
+  /** Same, for an event as it arrives, `[name, ...args]`: the array becomes the arguments without a copy. */
+  protected emitUntypedEvent(event: unknown[]): boolean {
+    return EventEmitter.prototype.emit.apply(this, event as [string, ...unknown[]]);
+  }
 }

@@ -12,6 +12,12 @@ export interface Flushable {
  */
 const dirty: Flushable[] = [];
 let scheduled = false;
+/*
+ * The flush runs as a promise reaction: the same microtask queue, in the same order, as
+ * `queueMicrotask`, without the AsyncResource Node wraps around every `queueMicrotask` callback
+ * (paid once per tick that writes, so once per ack when each inbound frame gets an answer).
+ */
+const settled = Promise.resolve();
 
 function flushAll(): void {
   // Index loop: a flush may mark more connections dirty (a close handler emitting); they run too.
@@ -32,6 +38,6 @@ export function scheduleFlush(target: Flushable): void {
   dirty.push(target);
   if (!scheduled) {
     scheduled = true;
-    queueMicrotask(flushAll);
+    void settled.then(flushAll);
   }
 }
