@@ -42,6 +42,7 @@ export type ConnectionState = "open" | "closing" | "closed";
 /** The handshake fields every namespace socket of one connection shares. */
 export type ConnectionHandshake = Omit<Handshake, "auth">;
 
+const NO_NAMESPACES: ReadonlySet<string> = new Set();
 const HEARTBEAT = new OutgoingPacket({ type: PacketType.HEARTBEAT });
 const RATE_LIMITED_ERROR = Object.freeze({ code: ErrorCode.RATE_LIMITED, message: "rate limit exceeded: event dropped" });
 
@@ -138,11 +139,16 @@ export class Connection {
   readonly handshake: ConnectionHandshake;
   /** Credentials from the `roomcast.auth.*` subprotocol entry, used when CONNECT carries none. */
   readonly subprotocolAuth: Record<string, unknown> | undefined;
-  /** Namespace sockets multiplexed over this connection, by namespace name. */
-  readonly sockets = new Map<string, ConnectionSocket>();
-  /** Namespaces whose CONNECT is still going through middleware. */
-  readonly pendingNamespaces = new Set<string>();
   readonly deflate: boolean;
+  /*
+   * Namespace sockets by namespace name. Most connections only ever join one namespace: it sits in
+   * the two sole* fields, and a Map exists only for the others (a Map costs ~200 B when idle).
+   */
+  private soleName: string | undefined;
+  private soleSocket: ConnectionSocket | undefined;
+  private moreSockets: Map<string, ConnectionSocket> | undefined;
+  /* Namespaces whose CONNECT is going through middleware; only exists while one is. */
+  private pending: Set<string> | undefined;
 
   /* Made on first read: most connections never need one, and an unread id is memory per idle connection. */
   private idValue: string | undefined;
@@ -314,6 +320,41 @@ export class Connection {
     this.teardown(reason);
   }
 
+  /** Namespace sockets multiplexed over this connection, by namespace name (a copy). */
+  get sockets(): ReadonlyMap<string, ConnectionSocket> {
+    const sockets = new Map<string, ConnectionSocket>();
+    if (this.soleSocket !== undefined) sockets.set(this.soleName as string, this.soleSocket);
+    if (this.moreSockets !== undefined) for (const [name, socket] of this.moreSockets) sockets.set(name, socket);
+    return sockets;
+  }
+
+  /** The socket of namespace `name` on this connection, if it joined. */
+  socketOf(name: string): ConnectionSocket | undefined {
+    return this.soleName === name ? this.soleSocket : this.moreSockets?.get(name);
+  }
+
+  /** Namespaces joined plus namespaces still in middleware (bounded by `maxNamespacesPerConnection`). */
+  get namespaceCount(): number {
+    return (this.soleSocket === undefined ? 0 : 1) + (this.moreSockets?.size ?? 0) + (this.pending?.size ?? 0);
+  }
+
+  /** Namespaces whose CONNECT is still going through middleware. */
+  get pendingNamespaces(): ReadonlySet<string> {
+    return this.pending ?? NO_NAMESPACES;
+  }
+
+  /** A CONNECT for `name` entered middleware. */
+  addPending(name: string): void {
+    (this.pending ??= new Set()).add(name);
+  }
+
+  /** The CONNECT for `name` was admitted, refused or abandoned. */
+  deletePending(name: string): void {
+    if (this.pending === undefined) return;
+    this.pending.delete(name);
+    if (this.pending.size === 0) this.pending = undefined;
+  }
+
   /** Sends DISCONNECT for every namespace (so the client does not reconnect), then closes with 1000. */
   disconnectAll(): void {
     for (const name of this.sockets.keys()) this.send({ type: PacketType.DISCONNECT, nsp: name });
@@ -332,7 +373,12 @@ export class Connection {
 
   /** Registers a socket that joined namespace `name`; the first one starts the heartbeat. */
   attach(name: string, socket: ConnectionSocket): void {
-    this.sockets.set(name, socket);
+    if (this.soleName === name || (this.soleSocket === undefined && this.moreSockets?.has(name) !== true)) {
+      this.soleName = name;
+      this.soleSocket = socket;
+    } else {
+      (this.moreSockets ??= new Map()).set(name, socket);
+    }
     if (this.phase === AWAIT_CONNECT) {
       this.phase = PING_DUE;
       this.arm(this.host.options.pingInterval);
@@ -340,7 +386,14 @@ export class Connection {
   }
 
   detach(name: string, socket: ConnectionSocket): void {
-    if (this.sockets.get(name) === socket) this.sockets.delete(name);
+    if (this.soleName === name) {
+      if (this.soleSocket !== socket) return;
+      this.soleName = undefined;
+      this.soleSocket = undefined;
+    } else if (this.moreSockets?.get(name) === socket) {
+      this.moreSockets.delete(name);
+      if (this.moreSockets.size === 0) this.moreSockets = undefined;
+    }
   }
 
   private slowConsumer(): false {
@@ -380,11 +433,11 @@ export class Connection {
           return;
         }
         this.toldRateLimited = false;
-        this.sockets.get(packet.nsp)?._onpacket(packet);
+        this.socketOf(packet.nsp)?._onpacket(packet);
         return;
       default:
         // Packets for a namespace this connection has not joined (or just left) are ignored.
-        this.sockets.get(packet.nsp)?._onpacket(packet);
+        this.socketOf(packet.nsp)?._onpacket(packet);
     }
   }
 
@@ -397,7 +450,7 @@ export class Connection {
       return;
     }
     metrics.rateLimitedEvents++;
-    if (this.toldRateLimited || !this.sockets.has(nsp)) return;
+    if (this.toldRateLimited || this.socketOf(nsp) === undefined) return;
     this.toldRateLimited = true;
     // "error" is a name applications cannot emit, so this event can only come from the server.
     this.send({ type: PacketType.EVENT, nsp, data: ["error", RATE_LIMITED_ERROR] });
@@ -426,8 +479,10 @@ export class Connection {
     if (this.torn) return;
     this.torn = true;
     const sockets = [...this.sockets.values()];
-    this.sockets.clear();
-    this.pendingNamespaces.clear();
+    this.soleName = undefined;
+    this.soleSocket = undefined;
+    this.moreSockets = undefined;
+    this.pending = undefined;
     for (const socket of sockets) socket._onclose(reason);
     this.host.connectionClosed(this);
   }

@@ -176,13 +176,13 @@ export class Namespace<
     const conn = socket.conn;
     const chain = skip ? [] : this.parent ? [...this.parent.middleware, ...this.middleware] : this.middleware;
     this.runMiddleware(chain, socket, 0, (err) => {
-      if (conn.readyState !== "open" || conn.sockets.has(this.name)) {
-        conn.pendingNamespaces.delete(this.name);
+      if (conn.readyState !== "open" || conn.socketOf(this.name) !== undefined) {
+        conn.deletePending(this.name);
         gone();
         return;
       }
       if (err) {
-        conn.pendingNamespaces.delete(this.name);
+        conn.deletePending(this.name);
         this.counters.connectErrors++;
         const packet = { type: PacketType.CONNECT_ERROR, nsp: this.name, message: err.message || "connection refused" } as const;
         conn.send(err.data === undefined ? packet : { ...packet, data: err.data });
@@ -197,7 +197,7 @@ export class Namespace<
    * announced with "connection". `recovery` carries the CONNECTED fields of recovery.
    */
   _complete(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, recovery?: Record<string, unknown>, after?: OutgoingPacket[]): void {
-    socket.conn.pendingNamespaces.delete(this.name);
+    socket.conn.deletePending(this.name);
     this.sockets.set(socket.id, socket);
     socket._onconnect(recovery);
     if (after !== undefined) for (const packet of after) socket.conn.push(packet);

@@ -248,8 +248,8 @@ export class Server<
   /** ConnectionHost: resolves the namespace of a CONNECT (creating a dynamic child if one matches) and admits. */
   connectNamespace(conn: Connection, packet: ConnectPacket): void {
     const name = packet.nsp;
-    if (conn.sockets.has(name) || conn.pendingNamespaces.has(name)) return;
-    if (conn.sockets.size + conn.pendingNamespaces.size >= this.options.maxNamespacesPerConnection) {
+    if (conn.socketOf(name) !== undefined || conn.pendingNamespaces.has(name)) return;
+    if (conn.namespaceCount >= this.options.maxNamespacesPerConnection) {
       this.counters.connectErrors++;
       conn.send({
         type: PacketType.CONNECT_ERROR,
@@ -260,7 +260,7 @@ export class Server<
       return;
     }
     const auth = packet.auth ?? conn.subprotocolAuth ?? {};
-    conn.pendingNamespaces.add(name);
+    conn.addPending(name);
     const existing = this.namespaces.get(name);
     if (existing) {
       existing._add(conn, auth, packet.resume);
@@ -271,7 +271,7 @@ export class Server<
         nsp._add(conn, auth, packet.resume);
         return;
       }
-      conn.pendingNamespaces.delete(name);
+      conn.deletePending(name);
       this.counters.connectErrors++;
       if (conn.readyState === "open") {
         conn.send({ type: PacketType.CONNECT_ERROR, nsp: name, message: "Invalid namespace", data: { code: ErrorCode.UNKNOWN_NAMESPACE } });

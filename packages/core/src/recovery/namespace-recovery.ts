@@ -168,9 +168,9 @@ export class NamespaceRecovery {
     nsp.sockets.set(id, socket);
     nsp.adapter.addAll(id, rooms);
     const gone = (): boolean => {
-      if (conn.readyState === "open" && !conn.sockets.has(nsp.name)) return false;
+      if (conn.readyState === "open" && conn.socketOf(nsp.name) === undefined) return false;
       this.abandon(socket);
-      conn.pendingNamespaces.delete(nsp.name);
+      conn.deletePending(nsp.name);
       if (session !== undefined) this.keep(session);
       return true;
     };
