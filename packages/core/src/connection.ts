@@ -46,7 +46,7 @@ const NO_NAMESPACES: ReadonlySet<string> = new Set();
 const HEARTBEAT = new OutgoingPacket({ type: PacketType.HEARTBEAT });
 const RATE_LIMITED_ERROR = Object.freeze({ code: ErrorCode.RATE_LIMITED, message: "rate limit exceeded: event dropped" });
 
-/* Timer phases: a single timer per connection serves all three, one after the other. */
+/* Heartbeat phases: one due time per connection serves all three, one after the other. */
 const AWAIT_CONNECT = 0;
 const PING_DUE = 1;
 const PONG_DUE = 2;
@@ -130,7 +130,8 @@ function onWebSocketClose(this: WebSocket): void {
 
 /**
  * One WebSocket: decodes and dispatches inbound packets to its namespace sockets, writes outbound
- * frames once per tick, runs the connect timeout and the heartbeat on a single timer, and enforces
+ * frames once per tick, runs the connect timeout and the heartbeat (ticked by the server's
+ * HeartbeatSweep), and enforces
  * the outbound buffer limits. Exposed to applications as `socket.conn`.
  */
 export class Connection {
@@ -166,8 +167,8 @@ export class Connection {
   private closeReason: DisconnectReason | undefined;
   private torn = false;
 
-  private timer: NodeJS.Timeout | undefined;
-  private timerDelay = -1;
+  /* When the current phase is due (whole ms of performance.now(), a small integer); -1 when stopped. */
+  private dueAt = -1;
   private phase = AWAIT_CONNECT;
   /** Set by any inbound frame; the heartbeat only checks it, so receiving costs one store. */
   private heard = false;
@@ -487,25 +488,22 @@ export class Connection {
     this.host.connectionClosed(this);
   }
 
-  /** One timer per connection, re-armed with `refresh()` whenever the delay is unchanged. */
+  /** The current phase is due `delay` ms from now. */
   private arm(delay: number): void {
-    if (this.timer !== undefined && this.timerDelay === delay) {
-      this.timer.refresh();
-      return;
-    }
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(this.onTimer, delay);
-    this.timer.unref();
-    this.timerDelay = delay;
+    this.dueAt = Math.floor(performance.now()) + delay;
   }
 
   private stopTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.dueAt = -1;
   }
 
-  private readonly onTimer = (): void => {
-    if (this.stateValue !== "open") return;
+  /**
+   * @internal called by the server's sweep every period. A ping may go out up to `early` ms
+   * before it is due; connect and pong deadlines only pass once they are due.
+   */
+  _ontick(now: number, early: number): void {
+    if (this.dueAt < 0 || this.stateValue !== "open") return;
+    if (this.dueAt > (this.phase === PING_DUE ? now + early : now)) return;
     const options = this.host.options;
     switch (this.phase) {
       case AWAIT_CONNECT:
@@ -527,5 +525,5 @@ export class Connection {
         this.phase = PING_DUE;
         this.arm(options.pingInterval);
     }
-  };
+  }
 }

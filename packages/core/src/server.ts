@@ -8,6 +8,7 @@ import type { BroadcastOperator } from "./broadcast-operator.js";
 import { BroadcastSurface } from "./broadcast-surface.js";
 import { Connection, ConnectionWebSocket, type ConnectionHost } from "./connection.js";
 import { collectDebugCounts, type DebugCounts } from "./debug-counts.js";
+import { HeartbeatSweep } from "./heartbeat-sweep.js";
 import { drainInBatches } from "./shutdown.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics.js";
 import { Namespace, type Middleware, type NamespaceHost } from "./namespace.js";
@@ -63,6 +64,7 @@ export class Server<
   private readonly parents: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
   private readonly connections = new Set<Connection>();
   private readonly guard: UpgradeGuard;
+  private readonly sweep: HeartbeatSweep;
   private readonly wss: WebSocketServer;
   private ownsHttpServer = false;
   private savedRequestListeners: ((...args: any[]) => void)[] = [];
@@ -81,6 +83,7 @@ export class Server<
     this.options = resolveOptions(options);
     this.adapterClass = this.options.adapter;
     this.guard = new UpgradeGuard(this.options);
+    this.sweep = new HeartbeatSweep(this.options, this.connections);
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -233,6 +236,7 @@ export class Server<
     const auth = authFromSubprotocols(req.headers["sec-websocket-protocol"]);
     const conn = new Connection(ws, req, codec, this, auth);
     this.connections.add(conn);
+    this.sweep.start();
     this.counters.connections++;
     this.counters.connectionsOpened++;
     if (this.closing) conn.close(CloseCode.SERVICE_RESTART, "server shutting down", "server shutting down");
@@ -398,6 +402,7 @@ export class Server<
         this.reportError(err);
       }
     }
+    this.sweep.stop();
     this.wss.close();
     const server = this.httpServer;
     if (server) {
