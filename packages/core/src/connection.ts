@@ -281,7 +281,7 @@ export class Connection {
     return this.push(new OutgoingPacket(packet));
   }
 
-  /** Writes everything queued this tick in one corked batch. Called by the write scheduler. */
+  /** Writes everything queued this tick with one write. Called by the write scheduler. */
   flush(): void {
     this.flushScheduled = false;
     const queue = this.queue;
