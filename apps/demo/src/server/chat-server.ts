@@ -51,6 +51,9 @@ export function attachChat(io: ChatServer, options: ChatOptions): () => void {
   io.on("connection", (socket) => {
     const user = socket.data.user;
     socket.emit("session", { user, nodeId: options.nodeId });
+    // A recovered socket is back in its rooms without joining them again, and its drop already
+    // told those rooms it had left: announce it there once more.
+    if (socket.recovered) for (const room of chatRooms(socket)) presence.schedule(room);
 
     socket.on("room:list", (ack) => {
       if (typeof ack !== "function") return;
