@@ -8,6 +8,7 @@ import { demoBuild } from "./support/demo-build.js";
 import { freePorts } from "./support/free-port.js";
 import { setupOnce } from "./support/setup-once.js";
 import { requireTools } from "./support/system-tools.js";
+import { TcpProxy } from "./support/tcp-proxy.js";
 
 /** `pnpm demo` as a user runs it: one node, in-memory adapter, real Chromium. */
 describe("demo on a single node", () => {
@@ -16,14 +17,18 @@ describe("demo on a single node", () => {
   const shots = screenshotDir("single-node");
   let browser: Browser | undefined;
   let url = "";
+  let port = 0;
+  let proxy: TcpProxy | undefined;
 
+  // Presence is re-announced only on change here (the periodic refresh is far off), so a list
+  // that is right shows the change was announced.
   const ready = setupOnce(async () => {
     requireTools(["chromium"]);
     const { serverEntry } = demoBuild();
-    const [port] = await freePorts(1);
+    [port] = await freePorts(1);
     const output: string[] = [];
     processes.start("demo", process.execPath, [serverEntry], {
-      env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", NODE_ID: "solo", REDIS_URL: "" },
+      env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", NODE_ID: "solo", REDIS_URL: "", DEMO_PRESENCE_REFRESH_MS: "60000" },
       onLine: (line) => output.push(line),
     });
     url = `http://127.0.0.1:${port}`;
@@ -38,11 +43,12 @@ describe("demo on a single node", () => {
   afterAll(async () => {
     await Promise.all(pages.map((page) => page.close()));
     await browser?.close();
+    await proxy?.close();
     await processes.stopAll();
   });
 
-  const open = async (nickname: string) => {
-    const page = await ChatPage.open(browser!, url, nickname, shots);
+  const open = async (nickname: string, via = url) => {
+    const page = await ChatPage.open(browser!, via, nickname, shots);
     pages.push(page);
     return page;
   };
@@ -103,5 +109,41 @@ describe("demo on a single node", () => {
     await bob.page.getByTestId("leave-project-x").click();
     await alice.waitForUsers(["Alice"]);
     await alice.screenshot("04-room-created-and-left");
+  });
+
+  it("lists the messages a page missed while its connection was cut, once and in order", { timeout: 60_000 }, async () => {
+    await ready();
+    // Ben's page reaches the server through a relay standing in for his network.
+    proxy = await TcpProxy.start(port);
+    const ann = await open("Ann");
+    const ben = await open("Ben", proxy.url);
+    await ann.openRoom("general");
+    await ben.openRoom("general");
+    const socketBefore = await ben.socketId();
+
+    // The link dies: no close handshake, and reconnect attempts fail until it is back.
+    proxy.down({ cut: true });
+    await ben.page.waitForSelector('body[data-connection="reconnecting"]', { timeout: 15_000 });
+    const missed = ["missed 1", "missed 2", "missed 3", "missed 4", "missed 5"];
+    for (const text of missed) await ann.send(text);
+    await ben.screenshot("05-connection-cut");
+
+    proxy.restore();
+    await ben.waitOnline();
+    const panel = await ben.missedMessages();
+    await ben.screenshot("06-missed-messages-listed");
+    expect(panel.recovered).toBe(true);
+    expect(panel.listed).toEqual(missed.map((text) => `#general Ann: ${text}`));
+    // Recovery kept the session; the replayed messages are in the chat log once, in order.
+    expect(await ben.socketId()).toBe(socketBefore);
+    expect((await ben.messageTexts()).filter((text) => text.startsWith("missed "))).toEqual(missed);
+
+    // Both pages list Ben as online again (his drop had removed him).
+    await ben.waitForUserListed("Ben");
+    await ann.waitForUserListed("Ben");
+
+    // And the chat goes on live.
+    await ann.send("live again");
+    await ben.waitForMessage("live again", "Ann");
   });
 });

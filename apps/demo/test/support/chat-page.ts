@@ -96,6 +96,11 @@ export class ChatPage {
     );
   }
 
+  /** Waits until the open room's user list shows `nickname` (others may be there too). */
+  async waitForUserListed(nickname: string): Promise<void> {
+    await this.page.locator(`[data-testid="user"][data-nickname="${nickname}"]`).first().waitFor({ timeout: WAIT_MS });
+  }
+
   /** Waits until the open room's user list holds socket `present` and not socket `gone`. */
   async waitForUserSwap(present: string, gone: string): Promise<void> {
     await this.page.waitForFunction(
@@ -116,6 +121,27 @@ export class ChatPage {
   async openDirect(nickname: string): Promise<void> {
     await this.page.getByTestId(`dm-${nickname}`).click();
     await this.page.getByTestId("conversation-title").filter({ hasText: `@ ${nickname}` }).waitFor({ timeout: WAIT_MS });
+  }
+
+  /** Texts of the open conversation's messages, top to bottom. */
+  async messageTexts(): Promise<string[]> {
+    return this.page.getByTestId("message-text").allTextContents();
+  }
+
+  /**
+   * Waits for the missed-messages panel a reconnect opens and reads it: whether the session was
+   * recovered, and each listed message as "<where> <nickname>: <text>", in the panel's order.
+   */
+  async missedMessages(): Promise<{ recovered: boolean; listed: string[] }> {
+    const panel = this.page.locator('[data-testid="missed-messages"][data-recovered]:not([hidden])');
+    await panel.waitFor({ timeout: WAIT_MS });
+    return panel.evaluate((root) => ({
+      recovered: root.dataset.recovered === "true",
+      listed: [...root.querySelectorAll('[data-testid="missed-list"] > li')].map((li) => {
+        const where = li.querySelector(".hint")?.textContent?.split(" · ")[0] ?? "?";
+        return `${where} ${li.lastChild?.textContent ?? ""}`;
+      }),
+    }));
   }
 
   /** Everything the page renders as text: for "this never appeared anywhere" checks. */
