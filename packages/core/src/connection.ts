@@ -498,12 +498,12 @@ export class Connection {
   }
 
   /**
-   * @internal called by the server's sweep every period. A ping may go out up to `early` ms
-   * before it is due; connect and pong deadlines only pass once they are due.
+   * @internal called by the server's sweep every `early` ms. A phase runs at the last tick before
+   * it is due, never after: pings go out and deadlines pass up to one period early, so a dead peer
+   * is still closed within `pingInterval + pingTimeout`.
    */
   _ontick(now: number, early: number): void {
-    if (this.dueAt < 0 || this.stateValue !== "open") return;
-    if (this.dueAt > (this.phase === PING_DUE ? now + early : now)) return;
+    if (this.dueAt < 0 || this.stateValue !== "open" || this.dueAt > now + early) return;
     const options = this.host.options;
     switch (this.phase) {
       case AWAIT_CONNECT:

@@ -2,7 +2,7 @@ import type { ServerOptions } from "./server-options.js";
 
 /** What the sweep needs of a connection. */
 export interface SweptConnection {
-  /** Runs whatever phase (connect timeout, ping, pong deadline) is due by `now`; pings may go `early` ms ahead. */
+  /** Runs whatever phase (connect timeout, ping, pong deadline) is due by `now + early`. */
   _ontick(now: number, early: number): void;
 }
 
@@ -15,9 +15,10 @@ const MAX_PERIOD = 1000;
  * and its callback per connection cost ~180 B of heap on each idle connection; one interval that
  * walks the connections costs a field read per connection per period.
  *
- * The period is a tenth of the shortest of `pingInterval`, `pingTimeout` and `connectTimeout`.
- * Pings go out up to one period early and deadlines are noticed up to one period late, so a dead
- * peer is still detected within `pingInterval + pingTimeout` of the last ping it answered.
+ * The period is a tenth of the shortest of `pingInterval`, `pingTimeout` and `connectTimeout`
+ * (5 ms to 1 s). Each phase runs at the last walk before it is due, never later: pings and
+ * deadlines come up to one period (at most 10%) early, so a dead peer is still closed within
+ * `pingInterval + pingTimeout`, as with a timer per connection.
  */
 export class HeartbeatSweep {
   /** Milliseconds between two walks. */
