@@ -21,7 +21,10 @@ export function connectRedis(url: string, log: (message: string) => void) {
     });
   }
   return {
-    adapter: createAdapter(pubClient, subClient),
+    // Joins and room lists wait on fetchSockets across the nodes. Until a crashed node is noticed
+    // (heartbeat timeout) such a request waits for it in vain; settling for the others' answers
+    // after 2 s keeps the reply well inside the page's 5 s ack timeout (ACK_TIMEOUT_MS).
+    adapter: createAdapter(pubClient, subClient, { requestsTimeout: 2000 }),
     /** Connection-state recovery across nodes: missed messages in a Redis stream, sessions with a TTL. */
     recoveryStore: createStreamsStore(pubClient),
     async close(): Promise<void> {
