@@ -8,11 +8,13 @@ import { demoBuild } from "./support/demo-build.js";
 import { freePorts } from "./support/free-port.js";
 import { setupOnce } from "./support/setup-once.js";
 import { requireTools } from "./support/system-tools.js";
+import { TcpProxy } from "./support/tcp-proxy.js";
 
 /**
  * `pnpm demo:cluster` on free ports: three nodes sharing Redis behind HAProxy (round robin, no
  * stickiness), with real Chromium pages talking through the balancer. The steps build on each
- * other, in order: pages on different nodes, a direct message, then a node killed mid-chat.
+ * other, in order: pages on different nodes, a direct message, a node killed mid-chat, then a
+ * node stopped gracefully while a page is offline, whose missed messages come back on another node.
  */
 describe("demo on a three-node cluster behind HAProxy", () => {
   const log: string[] = [];
@@ -20,9 +22,12 @@ describe("demo on a three-node cluster behind HAProxy", () => {
   const shots = screenshotDir("cluster");
   let browser: Browser | undefined;
   let url = "";
+  let balancerPort = 0;
+  let proxy: TcpProxy | undefined;
   let alice: ChatPage;
   let bob: ChatPage;
   let carol: ChatPage;
+  let dave: ChatPage | undefined;
 
   const ready = setupOnce(async () => {
     requireTools(["chromium", "haproxy", "redis-server"]);
@@ -39,6 +44,7 @@ describe("demo on a three-node cluster behind HAProxy", () => {
         nodeEnv: { DEMO_PRESENCE_REFRESH_MS: "1000" },
       });
       url = cluster.url;
+      balancerPort = balancer;
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- process output ---\n${log.join("\n")}`);
     }
@@ -48,8 +54,9 @@ describe("demo on a three-node cluster behind HAProxy", () => {
   beforeAll(() => ready().catch(() => {}));
 
   afterAll(async () => {
-    await Promise.all([alice, bob, carol].map((page) => page?.close()));
+    await Promise.all([alice, bob, carol, dave].map((page) => page?.close()));
     await browser?.close();
+    await proxy?.close();
     await processes.stopAll();
   });
 
@@ -128,5 +135,49 @@ describe("demo on a three-node cluster behind HAProxy", () => {
     await alice.waitForUsers(["Alice", "Bob", "Carol"]);
     await alice.screenshot("04-chatting-after-failover");
     await bob.screenshot("04-chatting-after-failover");
+  });
+
+  it("lists what a page missed while its node restarted, after it resumed on another node", { timeout: 60_000 }, async () => {
+    await ready();
+    // Dave reaches the balancer through a relay standing in for his network, so the test decides
+    // when he may come back: only after the messages he must miss have been sent.
+    proxy = await TcpProxy.start(balancerPort);
+    dave = await ChatPage.open(browser!, proxy.url, "Dave", shots);
+    const senderNode = await bob.nodeId();
+    await dave.moveOffNodes([senderNode]);
+    await dave.openRoom("general");
+    await bob.openRoom("general");
+    await bob.waitForUserListed("Dave");
+    const stoppedNode = await dave.nodeId();
+    const socketBefore = await dave.socketId();
+
+    // New connections fail from now on; the open one lives until its node closes it.
+    proxy.down({ cut: false });
+    // SIGTERM: io.close() saves the sessions in Redis, then closes with 1012 (service restart).
+    await processes.stop(stoppedNode, "SIGTERM");
+    await dave.page.waitForSelector('body[data-connection="reconnecting"]', { timeout: 15_000 });
+    const missed = ["while you were away 1", "while you were away 2", "while you were away 3", "while you were away 4"];
+    for (const text of missed) await bob.send(text);
+    await dave.screenshot("05-node-stopped-offline");
+
+    proxy.restore();
+    await dave.page.waitForFunction(
+      (node) => document.body.dataset.connection === "online" && document.querySelector('[data-testid="node-id"]')?.textContent !== node,
+      stoppedNode,
+      { timeout: 20_000 },
+    );
+    const panel = await dave.missedMessages();
+    await dave.screenshot("06-missed-messages-on-another-node");
+    expect(panel.recovered).toBe(true);
+    expect(panel.listed).toEqual(missed.map((text) => `#general Bob: ${text}`));
+    // The session came back from Redis on another node: same socket id, each message once, in order.
+    expect(await dave.nodeId()).not.toBe(stoppedNode);
+    expect(await dave.socketId()).toBe(socketBefore);
+    expect((await dave.messageTexts()).filter((text) => text.startsWith("while you were away"))).toEqual(missed);
+
+    await bob.send("good to have you back");
+    await dave.waitForMessage("good to have you back", "Bob");
+    await bob.waitForUserListed("Dave");
+    await bob.screenshot("06-missed-messages-on-another-node");
   });
 });
