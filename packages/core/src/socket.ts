@@ -96,20 +96,7 @@ export class Socket<
   ) {
     super();
     this.id = id ?? nsp.createSocketId();
-    // Written out rather than spread: V8 gave every spread copy a hidden class of its own
-    // (a map and a descriptor array, ~330 B per socket); a literal shares one.
-    const shared = conn.handshake;
-    this.handshake = {
-      headers: shared.headers,
-      time: shared.time,
-      issued: shared.issued,
-      address: shared.address,
-      xdomain: shared.xdomain,
-      secure: shared.secure,
-      url: shared.url,
-      query: shared.query,
-      auth,
-    };
+    this.handshake = conn._handshakeFor(auth);
   }
 
   get disconnected(): boolean {
