@@ -9,7 +9,7 @@ const MAX_LISTED = 50;
  *
  * MISSED MESSAGES: it lights up after every reconnect. When the server restored the session
  * (`socket.recovered`, connection-state recovery), the events it replays are listed here.
- * When it could not (offline longer than the server keeps sessions, or the history was trimmed),
+ * When it could not (a crashed node, offline longer than the server keeps sessions, or the history was trimmed),
  * the panel says so plainly instead of pretending nothing happened.
  */
 export class MissedMessages {
@@ -75,7 +75,7 @@ export class MissedMessages {
       this.root.replaceChildren(
         close,
         el("strong", { text: `Offline ${span}. ` }),
-        "Messages sent meanwhile could not be restored: the session expired or its history was trimmed.",
+        "Messages sent meanwhile could not be restored: the server no longer had this session (its node crashed or restarted, the page was away too long, or the history was trimmed).",
       );
       return;
     }
