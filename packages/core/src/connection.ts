@@ -12,6 +12,7 @@ import {
   PacketType,
   ProtocolError,
 } from "@roomcast/protocol";
+import { buildHandshake, NO_AUTH } from "./handshake.js";
 import { OutgoingPacket } from "./outgoing-packet.js";
 import { TokenBucket } from "./rate-limiter.js";
 import { createConnectionStats, type ConnectionStats, type ServerMetrics } from "./metrics.js";
@@ -55,60 +56,6 @@ const PONG_DUE = 2;
 function isWsProtocolError(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   return typeof code === "string" && code.startsWith("WS_ERR_");
-}
-
-function parseQuery(url: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
-  const q = url.indexOf("?");
-  if (q === -1) return query;
-  for (const [key, value] of new URLSearchParams(url.slice(q + 1))) {
-    const existing = query[key];
-    if (existing === undefined) query[key] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else query[key] = [existing, value];
-  }
-  return query;
-}
-
-/* Date#toString has one-second resolution: connections opened in the same second share one string. */
-let timeSecond = -1;
-let timeText = "";
-
-function handshakeTime(issued: number): string {
-  const second = Math.floor(issued / 1000);
-  if (second !== timeSecond) {
-    timeSecond = second;
-    timeText = new Date(issued).toString();
-  }
-  return timeText;
-}
-
-/* The auth of a connection handshake no namespace socket has adopted yet. */
-const NO_AUTH: Record<string, unknown> = Object.freeze({});
-
-function buildHandshake(req: IncomingMessage): Handshake {
-  const url = req.url ?? "/";
-  const origin = req.headers.origin;
-  let xdomain = false;
-  if (origin) {
-    try {
-      xdomain = new URL(origin).host !== req.headers.host;
-    } catch {
-      xdomain = true;
-    }
-  }
-  const issued = Date.now();
-  return {
-    headers: req.headers,
-    time: handshakeTime(issued),
-    issued,
-    address: req.socket.remoteAddress ?? "",
-    xdomain,
-    secure: Boolean((req.socket as { encrypted?: boolean }).encrypted),
-    url,
-    query: parseQuery(url),
-    auth: NO_AUTH,
-  };
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 } from "@roomcast/protocol";
 import type { Adapter, AdapterSocket } from "./adapter.js";
 import { AckRegistry } from "./ack-registry.js";
+import { type AnyListener, notifyCatchAll, withoutCatchAll } from "./catch-all-listeners.js";
 import { BroadcastOperator, assertNotReserved } from "./broadcast-operator.js";
 import type { Connection, ConnectionSocket } from "./connection.js";
 import type { Namespace } from "./namespace.js";
@@ -36,7 +37,6 @@ export interface SocketReservedEvents {
 /** A packet middleware: sees `[event, ...args]` before listeners; `next(err)` emits "error" instead. */
 export type PacketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
 
-type AnyListener = (event: string, ...args: any[]) => void;
 type AckFunction = (...args: any[]) => void;
 
 const NO_FLAGS: Readonly<BroadcastFlags> = Object.freeze({});
@@ -299,7 +299,7 @@ export class Socket<
   }
 
   offAny(listener?: AnyListener): this {
-    this.anyListeners = removeListener(this.anyListeners, listener);
+    this.anyListeners = withoutCatchAll(this.anyListeners, listener);
     return this;
   }
 
@@ -319,7 +319,7 @@ export class Socket<
   }
 
   offAnyOutgoing(listener?: AnyListener): this {
-    this.anyOutgoingListeners = removeListener(this.anyOutgoingListeners, listener);
+    this.anyOutgoingListeners = withoutCatchAll(this.anyOutgoingListeners, listener);
     return this;
   }
 
@@ -465,13 +465,7 @@ export class Socket<
   }
 
   private notifyAny(listeners: AnyListener[], event: unknown[]): void {
-    for (const listener of [...listeners]) {
-      try {
-        listener(...(event as [string, ...unknown[]]));
-      } catch (err) {
-        this.reportError(err);
-      }
-    }
+    notifyCatchAll(listeners, event, (err) => this.reportError(err));
   }
 
   private safely(ev: "disconnect" | "disconnecting", reason: DisconnectReason): void {
@@ -503,11 +497,4 @@ export class Socket<
     if (event === "error") this.nsp.options.logger.error(`an "error" listener of socket ${this.id} rejected`, err);
     else this.reportError(err);
   }
-}
-
-function removeListener(listeners: AnyListener[] | undefined, listener: AnyListener | undefined): AnyListener[] | undefined {
-  if (listeners === undefined || listener === undefined) return undefined;
-  const index = listeners.indexOf(listener);
-  if (index !== -1) listeners.splice(index, 1);
-  return listeners.length === 0 ? undefined : listeners;
 }
