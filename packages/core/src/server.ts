@@ -11,10 +11,9 @@ import { collectDebugCounts, type DebugCounts } from "./debug-counts.js";
 import { HeartbeatSweep } from "./heartbeat-sweep.js";
 import { drainInBatches } from "./shutdown.js";
 import { createServerMetrics, type ServerMetrics } from "./metrics.js";
-import { Namespace, type Middleware, type NamespaceHost } from "./namespace.js";
+import { Namespace, type Middleware, type NamespaceHost, type NamespaceReservedEvents } from "./namespace.js";
 import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.js";
 import { resolveOptions, type ServerOptions } from "./server-options.js";
-import type { Socket } from "./socket.js";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.js";
 import { UpgradeGuard, authFromSubprotocols, negotiateSubprotocol, rejectUpgrade, requestPath } from "./upgrade-guard.js";
 
@@ -24,9 +23,7 @@ export interface ServerReservedEvents<
   EmitEvents extends EventsMap,
   ServerSideEvents extends EventsMap,
   SocketData,
-> {
-  connect(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void;
-  connection(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void;
+> extends NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   new_namespace(namespace: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void;
 }
 
