@@ -208,13 +208,7 @@ export class Connection {
    */
   push(packet: OutgoingPacket, volatile = false, compress = true): boolean {
     const metrics = this.host.metrics;
-    if (this.stateValue !== "open") {
-      if (volatile) {
-        this.stats.volatileDrops++;
-        metrics.volatileDrops++;
-      }
-      return false;
-    }
+    if (this.stateValue !== "open") return volatile ? this.dropVolatile() : false;
     const options = this.host.options;
     let buffered: number;
     if (this.deflate) {
@@ -223,22 +217,15 @@ export class Connection {
       if (!this.flushScheduled) this.socketBuffered = this.raw.writableLength;
       buffered = this.queuedBytes + this.socketBuffered;
     }
-    if (volatile && buffered > options.volatileHighWaterMark) {
-      this.stats.volatileDrops++;
-      metrics.volatileDrops++;
-      return false;
-    }
+    if (volatile && buffered > options.volatileHighWaterMark) return this.dropVolatile();
     if (this.deflate) {
       // ws.send keeps deflated and plain frames in order through its own queue.
       const payload = packet.payload(this.codec);
       if (buffered + payload.length > options.maxBufferedBytes) return this.slowConsumer();
       this.ws.send(payload, { binary: this.codec.binary, compress });
       this.stats.packetsSent++;
-      this.stats.framesWritten++;
-      this.stats.bytesWritten += payload.length;
       metrics.packetsSent++;
-      metrics.framesWritten++;
-      metrics.bytesWritten += payload.length;
+      this.countWritten(1, payload.length, 0);
       return true;
     }
     const frame = packet.frame(this.codec);
@@ -252,6 +239,25 @@ export class Connection {
       scheduleFlush(this);
     }
     return true;
+  }
+
+  /** A volatile packet was not sent: counted on the connection and on the server. */
+  private dropVolatile(): false {
+    this.stats.volatileDrops++;
+    this.host.metrics.volatileDrops++;
+    return false;
+  }
+
+  /** `frames` frames, `bytes` long, went to the socket in `writes` writes: counted on both levels. */
+  private countWritten(frames: number, bytes: number, writes: number): void {
+    const stats = this.stats;
+    const metrics = this.host.metrics;
+    stats.flushes += writes;
+    stats.framesWritten += frames;
+    stats.bytesWritten += bytes;
+    metrics.flushes += writes;
+    metrics.framesWritten += frames;
+    metrics.bytesWritten += bytes;
   }
 
   /** Convenience for control packets (CONNECTED, CONNECT_ERROR, DISCONNECT, ACK). */
@@ -273,13 +279,7 @@ export class Connection {
     // One write of one buffer: several frames are joined, once for every connection whose queue
     // holds the same frames (the members of a room after a burst), see shared-batch.ts.
     this.raw.write(queue.length === 1 ? queue[0] : sharedBatch(queue, this.queuedBytes));
-    const metrics = this.host.metrics;
-    this.stats.flushes++;
-    this.stats.framesWritten += queue.length;
-    this.stats.bytesWritten += this.queuedBytes;
-    metrics.flushes++;
-    metrics.framesWritten += queue.length;
-    metrics.bytesWritten += this.queuedBytes;
+    this.countWritten(queue.length, this.queuedBytes, 1);
     queue.length = 0;
     this.queuedBytes = 0;
   }
