@@ -1,14 +1,14 @@
-export { Server, type ServerReservedEvents } from "./server.js";
-export { Namespace, type Middleware, type NamespaceReservedEvents } from "./namespace.js";
-export { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.js";
-export { Socket, type SocketReservedEvents, type PacketMiddleware } from "./socket.js";
-export { BroadcastOperator, type BroadcastHost } from "./broadcast-operator.js";
-export { BroadcastSurface } from "./broadcast-surface.js";
-export { type RemoteSocket, RemoteSocketHandle } from "./remote-socket.js";
-export { Connection, type ConnectionState, type ConnectionHandshake } from "./connection.js";
-export { AckRegistry, AckTimeoutError } from "./ack-registry.js";
-export { Adapter, type AdapterConstructor, type AdapterNamespace, type AdapterSocket, type SocketDetails } from "./adapter.js";
-export { OutgoingPacket, buildFrame } from "./outgoing-packet.js";
+export { Server, type ServerReservedEvents } from "./server/server.js";
+export { Namespace, type Middleware, type NamespaceReservedEvents } from "./namespace/namespace.js";
+export { ParentNamespace, type NamespaceMatcher } from "./namespace/parent-namespace.js";
+export { Socket, type SocketReservedEvents, type PacketMiddleware } from "./socket/socket.js";
+export { BroadcastOperator, type BroadcastHost } from "./broadcast/broadcast-operator.js";
+export { BroadcastSurface } from "./broadcast/broadcast-surface.js";
+export { type RemoteSocket, RemoteSocketHandle } from "./broadcast/remote-socket.js";
+export { Connection, type ConnectionState, type ConnectionHandshake } from "./connection/connection.js";
+export { AckRegistry, AckTimeoutError } from "./acks/ack-registry.js";
+export { Adapter, type AdapterConstructor, type AdapterNamespace, type AdapterSocket, type SocketDetails } from "./broadcast/adapter.js";
+export { OutgoingPacket, buildFrame } from "./dialect/outgoing-packet.js";
 export {
   DEFAULT_OPTIONS,
   resolveOptions,
@@ -16,11 +16,11 @@ export {
   type Logger,
   type AllowRequest,
   type AllowedOrigins,
-} from "./server-options.js";
+} from "./server/server-options.js";
 export type { ServerMetrics, ConnectionStats } from "./metrics.js";
-export type { RateLimitOptions, RateLimitAction } from "./rate-limiter.js";
-export type { ShutdownOptions } from "./shutdown.js";
-export type { DebugCounts } from "./debug-counts.js";
+export type { RateLimitOptions, RateLimitAction } from "./connection/rate-limiter.js";
+export type { ShutdownOptions } from "./server/shutdown.js";
+export type { DebugCounts } from "./server/debug-counts.js";
 export type * from "./typed-events.js";
 export { TypedEventEmitter } from "./typed-events.js";
 export type { BroadcastFlags, BroadcastOptions, DisconnectReason, Handshake, Room, SocketId } from "./types.js";

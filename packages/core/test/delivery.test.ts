@@ -85,7 +85,7 @@ describe("Backpressure", () => {
     server = await startServer();
     const { client, socket } = await joinedPair(server);
     socket.conn.close(CloseCode.NORMAL, "server namespace disconnect");
-    socket.conn.push(new (await import("../src/outgoing-packet.js")).OutgoingPacket({ type: 7 }), true);
+    socket.conn.push(new (await import("../src/dialect/outgoing-packet.js")).OutgoingPacket({ type: 7 }), true);
     expect(server.io.metrics.volatileDrops).toBe(1);
     await client.closed;
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FROM_SERVER, PacketType, jsonCodec, type Codec } from "@roomcast/protocol";
 import { msgpackCodec } from "@roomcast/protocol/msgpack";
-import { OutgoingPacket } from "../src/outgoing-packet.js";
+import { OutgoingPacket } from "../src/dialect/outgoing-packet.js";
 
 /** Reads an unmasked server frame: FIN + opcode, then the payload after a 2, 4 or 10 byte header. */
 function readFrame(frame: Buffer): { opcode: number; payload: Buffer } {

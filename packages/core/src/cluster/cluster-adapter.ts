@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { ErrorCode, type Packet, RoomcastError } from "@roomcast/protocol";
-import { Adapter, type AdapterConstructor, type AdapterNamespace, type SocketDetails } from "../adapter.js";
-import { OutgoingPacket } from "../outgoing-packet.js";
+import { Adapter, type AdapterConstructor, type AdapterNamespace, type SocketDetails } from "../broadcast/adapter.js";
+import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import type { BroadcastOptions, Room } from "../types.js";
 import type { BusListener, ClusterBus } from "./bus.js";
 import { broadcastChannels, channelNames, looksLikeSocketId, type ChannelNames, type RoutingOptions } from "./channels.js";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { PacketType } from "@roomcast/protocol";
-import { OutgoingPacket } from "../outgoing-packet.js";
+import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import type { BroadcastOptions, Room } from "../types.js";
 import { formatPosition, splitPosition } from "./position.js";
 import { isTargeted, type RecoverySession, type RecoveryStore, type RecoveryStoreContext } from "./recovery-store.js";

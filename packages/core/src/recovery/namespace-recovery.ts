@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { EventAtPacket, ResumeRequest } from "@roomcast/protocol";
-import type { Adapter } from "../adapter.js";
-import type { Connection } from "../connection.js";
-import type { OutgoingPacket } from "../outgoing-packet.js";
-import type { Logger } from "../server-options.js";
-import { Socket } from "../socket.js";
+import type { Adapter } from "../broadcast/adapter.js";
+import type { Connection } from "../connection/connection.js";
+import type { OutgoingPacket } from "../dialect/outgoing-packet.js";
+import type { Logger } from "../server/server-options.js";
+import { Socket } from "../socket/socket.js";
 import type { BroadcastFlags, BroadcastOptions, Room, SocketId } from "../types.js";
 import { InMemoryRecoveryStore } from "./in-memory-store.js";
 import { comparePositions } from "./position.js";
@@ -97,7 +97,7 @@ export class NamespaceRecovery {
   }
 
   /** A socket is leaving: keep its session unless it left on purpose. Call before it leaves its rooms. */
-  persist(socket: Socket<any, any, any, any>, reason: string): void {
+  persist(socket: { readonly id: SocketId; readonly _pid: string | undefined; readonly data: unknown }, reason: string): void {
     const pid = socket._pid;
     if (pid === undefined || DELIBERATE.has(reason)) return;
     const rooms: Room[] = [];

@@ -1,4 +1,4 @@
-import type { OutgoingPacket } from "../outgoing-packet.js";
+import type { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import type { BroadcastOptions, Room, SocketId } from "../types.js";
 
 /** What a store keeps of a socket that dropped, to give it back when its client resumes. */

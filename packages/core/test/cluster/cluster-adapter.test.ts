@@ -1,7 +1,7 @@
 import { ErrorCode } from "@roomcast/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import { PartialResponseError } from "../../src/cluster/index.js";
-import { Adapter } from "../../src/adapter.js";
+import { Adapter } from "../../src/broadcast/adapter.js";
 import { TestCluster } from "./support/cluster-harness.js";
 import { settle, waitFor } from "./support/wait.js";
 

@@ -2,7 +2,7 @@ import { ErrorCode, PacketType } from "@roomcast/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClusterAdapter, type ClusterAdapterOptions, type ClusterCodec, InProcessHub, msgpackClusterCodec, PartialResponseError } from "../../src/cluster/index.js";
 import { InProcessBus } from "../../src/cluster/in-process-bus.js";
-import { OutgoingPacket } from "../../src/outgoing-packet.js";
+import { OutgoingPacket } from "../../src/dialect/outgoing-packet.js";
 import { FakeNamespace } from "./support/fake-namespace.js";
 import { settle, waitFor } from "./support/wait.js";
 

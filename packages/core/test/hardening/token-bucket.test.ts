@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TokenBucket, validateRateLimit } from "../../src/rate-limiter.js";
+import { TokenBucket, validateRateLimit } from "../../src/connection/rate-limiter.js";
 
 function takeAll(bucket: TokenBucket, now: number): number {
   let taken = 0;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import type { Adapter, AdapterNamespace, AdapterSocket } from "../../../src/adapter.js";
-import type { OutgoingPacket } from "../../../src/outgoing-packet.js";
+import type { Adapter, AdapterNamespace, AdapterSocket } from "../../../src/broadcast/adapter.js";
+import type { OutgoingPacket } from "../../../src/dialect/outgoing-packet.js";
 import type { BroadcastFlags, Handshake, Room } from "../../../src/types.js";
 
 /** A namespace with in-memory sockets: enough of the server for protocol-level cluster tests. */

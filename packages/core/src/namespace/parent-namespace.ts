@@ -1,9 +1,9 @@
 import type { Packet } from "@roomcast/protocol";
-import { Adapter, type AdapterNamespace, type SocketDetails } from "./adapter.js";
+import { Adapter, type AdapterNamespace, type SocketDetails } from "../broadcast/adapter.js";
 import { Namespace, type NamespaceHost } from "./namespace.js";
-import { OutgoingPacket } from "./outgoing-packet.js";
-import type { DefaultEventsMap, EventsMap } from "./typed-events.js";
-import type { BroadcastOptions, Room, SocketId } from "./types.js";
+import { OutgoingPacket } from "../dialect/outgoing-packet.js";
+import type { DefaultEventsMap, EventsMap } from "../typed-events.js";
+import type { BroadcastOptions, Room, SocketId } from "../types.js";
 
 /** Decides whether a namespace name belongs to a dynamic namespace: `next(err, allowed)`. */
 export type NamespaceMatcher = (

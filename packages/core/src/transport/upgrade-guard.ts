@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { AUTH_SUBPROTOCOL_PREFIX, ErrorCode, Subprotocol } from "@roomcast/protocol";
-import type { AllowedOrigins, ServerOptions } from "./server-options.js";
+import type { AllowedOrigins, ServerOptions } from "../server/server-options.js";
 
 /** Why an upgrade was refused: the HTTP status and the `{code, message}` body sent back. */
 export interface UpgradeRejection {

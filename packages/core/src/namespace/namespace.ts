@@ -1,16 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { PacketType, type ResumeRequest } from "@roomcast/protocol";
-import type { Adapter, AdapterConstructor, AdapterNamespace } from "./adapter.js";
-import { BroadcastOperator, assertNotReserved, type BroadcastHost } from "./broadcast-operator.js";
-import { BroadcastSurface } from "./broadcast-surface.js";
-import type { Connection } from "./connection.js";
-import type { ServerMetrics } from "./metrics.js";
-import type { OutgoingPacket } from "./outgoing-packet.js";
-import { NamespaceRecovery } from "./recovery/namespace-recovery.js";
-import type { ServerOptions } from "./server-options.js";
-import { Socket } from "./socket.js";
-import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.js";
-import type { SocketId } from "./types.js";
+import type { Adapter, AdapterConstructor, AdapterNamespace } from "../broadcast/adapter.js";
+import { BroadcastOperator, assertNotReserved, type BroadcastHost } from "../broadcast/broadcast-operator.js";
+import { BroadcastSurface } from "../broadcast/broadcast-surface.js";
+import type { Connection } from "../connection/connection.js";
+import type { ServerMetrics } from "../metrics.js";
+import type { OutgoingPacket } from "../dialect/outgoing-packet.js";
+import { NamespaceRecovery } from "../recovery/namespace-recovery.js";
+import type { ServerOptions } from "../server/server-options.js";
+import { Socket } from "../socket/socket.js";
+import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "../typed-events.js";
+import type { SocketId } from "../types.js";
 
 /** Local events of a namespace. */
 export interface NamespaceReservedEvents<

@@ -1,9 +1,8 @@
 import { ErrorCode, PacketType, RESERVED_EVENTS, RoomcastError, type EventPacket } from "@roomcast/protocol";
 import type { Adapter } from "./adapter.js";
-import { AckTimeoutError } from "./ack-registry.js";
-import type { ServerMetrics } from "./metrics.js";
-import { OutgoingPacket } from "./outgoing-packet.js";
-import type { NamespaceRecovery } from "./recovery/namespace-recovery.js";
+import { AckTimeoutError } from "../acks/ack-registry.js";
+import type { ServerMetrics } from "../metrics.js";
+import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import { RemoteSocketHandle, type RemoteSocket } from "./remote-socket.js";
 import type {
   AllButLast,
@@ -14,8 +13,14 @@ import type {
   EventsMap,
   Last,
   SecondArg,
-} from "./typed-events.js";
-import type { BroadcastFlags, BroadcastOptions, Room } from "./types.js";
+} from "../typed-events.js";
+import type { BroadcastFlags, BroadcastOptions, Room } from "../types.js";
+
+/** Where a namespace with connection-state recovery sends broadcasts it must be able to replay. */
+export interface ReplayableBroadcasts {
+  /** Stamps `data` with a stream position, keeps it, then delivers it to `opts`' sockets. */
+  emit(data: unknown[], opts: BroadcastOptions): void;
+}
 
 /** What a broadcast needs from the namespace it runs in. */
 export interface BroadcastHost {
@@ -24,7 +29,7 @@ export interface BroadcastHost {
   readonly counters: ServerMetrics;
   nextAckId(): number;
   /** Set when the namespace has connection-state recovery: recoverable packets go through it. */
-  readonly recovery?: NamespaceRecovery;
+  readonly recovery?: ReplayableBroadcasts;
   /** Reports an error thrown by application code (an ack callback). */
   reportError(err: unknown): void;
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { Handshake } from "./types.js";
+import type { Handshake } from "../types.js";
 
 function parseQuery(url: string): Record<string, string | string[]> {
   const query: Record<string, string | string[]> = {};

@@ -1,4 +1,4 @@
-import type { ServerOptions } from "./server-options.js";
+import type { ServerOptions } from "../server/server-options.js";
 
 /** What the sweep needs of a connection. */
 export interface SweptConnection {

@@ -3,19 +3,19 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { CloseCode, ErrorCode, MAX_ACK_ID, PacketType, Subprotocol, jsonCodec, type ConnectPacket } from "@roomcast/protocol";
 import { msgpackCodec } from "@roomcast/protocol/msgpack";
-import type { AdapterConstructor } from "./adapter.js";
-import type { BroadcastOperator } from "./broadcast-operator.js";
-import { BroadcastSurface } from "./broadcast-surface.js";
-import { Connection, ConnectionWebSocket, type ConnectionHost } from "./connection.js";
+import type { AdapterConstructor } from "../broadcast/adapter.js";
+import type { BroadcastOperator } from "../broadcast/broadcast-operator.js";
+import { BroadcastSurface } from "../broadcast/broadcast-surface.js";
+import { Connection, ConnectionWebSocket, type ConnectionHost } from "../connection/connection.js";
 import { collectDebugCounts, type DebugCounts } from "./debug-counts.js";
-import { HeartbeatSweep } from "./heartbeat-sweep.js";
+import { HeartbeatSweep } from "../connection/heartbeat-sweep.js";
 import { drainInBatches } from "./shutdown.js";
-import { createServerMetrics, type ServerMetrics } from "./metrics.js";
-import { Namespace, type Middleware, type NamespaceHost, type NamespaceReservedEvents } from "./namespace.js";
-import { ParentNamespace, type NamespaceMatcher } from "./parent-namespace.js";
+import { createServerMetrics, type ServerMetrics } from "../metrics.js";
+import { Namespace, type Middleware, type NamespaceHost, type NamespaceReservedEvents } from "../namespace/namespace.js";
+import { ParentNamespace, type NamespaceMatcher } from "../namespace/parent-namespace.js";
 import { resolveOptions, type ServerOptions } from "./server-options.js";
-import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "./typed-events.js";
-import { UpgradeGuard, authFromSubprotocols, negotiateSubprotocol, rejectUpgrade, requestPath } from "./upgrade-guard.js";
+import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "../typed-events.js";
+import { UpgradeGuard, authFromSubprotocols, negotiateSubprotocol, rejectUpgrade, requestPath } from "../transport/upgrade-guard.js";
 
 /** Local events of the server (those of the main namespace, plus "new_namespace"). */
 export interface ServerReservedEvents<

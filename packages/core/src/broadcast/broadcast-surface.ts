@@ -10,8 +10,8 @@ import {
   type EventsMap,
   type Last,
   type SecondArg,
-} from "./typed-events.js";
-import type { Room } from "./types.js";
+} from "../typed-events.js";
+import type { Room } from "../types.js";
 
 /**
  * The broadcast surface shared by Server and Namespace, written once: each method starts a fresh

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
-import type { AdapterConstructor } from "./adapter.js";
-import { Adapter } from "./adapter.js";
-import type { ConnectionStateRecoveryOptions } from "./recovery/recovery-store.js";
-import { validateRateLimit, type RateLimitOptions } from "./rate-limiter.js";
+import type { AdapterConstructor } from "../broadcast/adapter.js";
+import { Adapter } from "../broadcast/adapter.js";
+import type { ConnectionStateRecoveryOptions } from "../recovery/recovery-store.js";
+import { validateRateLimit, type RateLimitOptions } from "../connection/rate-limiter.js";
 import type { ShutdownOptions } from "./shutdown.js";
 
 /** Where the server reports errors nobody listens for (a handler that threw, a bad peer). */

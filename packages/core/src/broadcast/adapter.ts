@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
-import type { OutgoingPacket } from "./outgoing-packet.js";
-import type { BroadcastFlags, BroadcastOptions, Handshake, Room, SocketId } from "./types.js";
+import type { OutgoingPacket } from "../dialect/outgoing-packet.js";
+import type { BroadcastFlags, BroadcastOptions, Handshake, Room, SocketId } from "../types.js";
 
 /** What an adapter needs of a server-side socket. */
 export interface AdapterSocket {

@@ -1,7 +1,6 @@
-import type { BroadcastOperator } from "./broadcast-operator.js";
 import type { SocketDetails } from "./adapter.js";
-import type { DecorateAcknowledgements, EventNames, EventParams, EventsMap } from "./typed-events.js";
-import type { Handshake, Room, SocketId } from "./types.js";
+import type { DecorateAcknowledgements, EventNames, EventParams, EventsMap } from "../typed-events.js";
+import type { Handshake, Room, SocketId } from "../types.js";
 
 /**
  * A socket returned by `fetchSockets()`. On a single node these are the live sockets themselves;
@@ -19,6 +18,15 @@ export interface RemoteSocket<EmitEvents extends EventsMap, SocketData> {
   disconnect(close?: boolean): unknown;
 }
 
+/** What a handle needs from a broadcast operator that targets exactly one socket's id room. */
+export interface SingleSocketOperator<EmitEvents extends EventsMap> {
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean;
+  timeout(ms: number): { emit(ev: string, ...args: any[]): boolean };
+  socketsJoin(room: Room | readonly Room[]): void;
+  socketsLeave(room: Room | readonly Room[]): void;
+  disconnectSockets(close?: boolean): void;
+}
+
 /** A socket of another node, reached by broadcasting to its id room. */
 export class RemoteSocketHandle<EmitEvents extends EventsMap, SocketData> implements RemoteSocket<EmitEvents, SocketData> {
   readonly id: SocketId;
@@ -29,7 +37,7 @@ export class RemoteSocketHandle<EmitEvents extends EventsMap, SocketData> implem
   constructor(
     details: SocketDetails,
     /** An operator that targets exactly this socket's id room. */
-    private readonly operator: BroadcastOperator<EmitEvents, SocketData>,
+    private readonly operator: SingleSocketOperator<EmitEvents>,
   ) {
     this.id = details.id;
     this.handshake = details.handshake;
@@ -42,8 +50,8 @@ export class RemoteSocketHandle<EmitEvents extends EventsMap, SocketData> implem
   }
 
   timeout(ms: number): { emit: RemoteSocket<DecorateAcknowledgements<EmitEvents>, SocketData>["emit"] } {
-    const operator = this.operator.timeout(ms) as unknown as BroadcastOperator<DecorateAcknowledgements<EmitEvents>, SocketData>;
-    return { emit: (ev, ...args) => operator.emit(ev, ...args) };
+    const operator = this.operator.timeout(ms);
+    return { emit: (ev, ...args) => operator.emit(ev as string, ...args) };
   }
 
   join(room: Room | Room[]): void {

@@ -1,4 +1,4 @@
-import type { Adapter } from "./adapter.js";
+import type { Adapter } from "../broadcast/adapter.js";
 
 /** Sizes of every map the server keeps per connection, socket or room; all drain to 0 when idle. */
 export interface DebugCounts {

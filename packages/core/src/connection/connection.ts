@@ -13,13 +13,13 @@ import {
   ProtocolError,
 } from "@roomcast/protocol";
 import { buildHandshake, NO_AUTH } from "./handshake.js";
-import { OutgoingPacket } from "./outgoing-packet.js";
+import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import { TokenBucket } from "./rate-limiter.js";
-import { createConnectionStats, type ConnectionStats, type ServerMetrics } from "./metrics.js";
-import type { ServerOptions } from "./server-options.js";
-import type { DisconnectReason, Handshake } from "./types.js";
-import { sharedBatch } from "./shared-batch.js";
-import { scheduleFlush } from "./write-scheduler.js";
+import { createConnectionStats, type ConnectionStats, type ServerMetrics } from "../metrics.js";
+import type { ServerOptions } from "../server/server-options.js";
+import type { DisconnectReason, Handshake } from "../types.js";
+import { sharedBatch } from "../transport/shared-batch.js";
+import { scheduleFlush } from "../transport/write-scheduler.js";
 
 /** What a connection needs from its namespace sockets. */
 export interface ConnectionSocket {

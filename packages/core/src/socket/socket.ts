@@ -6,13 +6,13 @@ import {
   type EventPacket,
   type Packet,
 } from "@roomcast/protocol";
-import type { Adapter, AdapterSocket } from "./adapter.js";
-import { AckRegistry } from "./ack-registry.js";
+import type { Adapter, AdapterSocket } from "../broadcast/adapter.js";
+import { AckRegistry } from "../acks/ack-registry.js";
 import { type AnyListener, notifyCatchAll, withoutCatchAll } from "./catch-all-listeners.js";
-import { BroadcastOperator, assertNotReserved } from "./broadcast-operator.js";
-import type { Connection, ConnectionSocket } from "./connection.js";
-import type { Namespace } from "./namespace.js";
-import { OutgoingPacket } from "./outgoing-packet.js";
+import { BroadcastOperator, assertNotReserved } from "../broadcast/broadcast-operator.js";
+import type { Connection, ConnectionSocket } from "../connection/connection.js";
+import type { SocketNamespace } from "./socket-namespace.js";
+import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import {
   TypedEventEmitter,
   type AllButLast,
@@ -24,8 +24,8 @@ import {
   type EventsMap,
   type FirstArg,
   type Last,
-} from "./typed-events.js";
-import type { BroadcastFlags, DisconnectReason, Handshake, Room, SocketId } from "./types.js";
+} from "../typed-events.js";
+import type { BroadcastFlags, DisconnectReason, Handshake, Room, SocketId } from "../types.js";
 
 /** Local events of a server-side socket. */
 export interface SocketReservedEvents {
@@ -87,7 +87,7 @@ export class Socket<
   private anyOutgoingListeners: AnyListener[] | undefined;
 
   constructor(
-    readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    readonly nsp: SocketNamespace<EmitEvents, ServerSideEvents, SocketData>,
     /** The WebSocket connection this socket lives on (codec, address, counters, `close()`). */
     readonly conn: Connection,
     auth: Record<string, unknown>,
@@ -407,7 +407,7 @@ export class Socket<
     // the rooms are read before the socket leaves them
     this.nsp.recovery?.persist(this, reason);
     this.nsp.adapter.delAll(this.id);
-    this.nsp._remove(this);
+    this.nsp._remove(this as never);
     this.conn.detach(this.nsp.name, this);
     this.connected = false;
     this.ackRegistry?.cancelAll();
