@@ -47,6 +47,8 @@ export const ErrorCode = {
   REQUEST_REJECTED: "ERR_REQUEST_REJECTED",
   SERVER_CLOSED: "ERR_SERVER_CLOSED",
   RESERVED_EVENT: "ERR_RESERVED_EVENT",
+  TOO_MANY_PACKETS: "ERR_TOO_MANY_PACKETS",
+  TOO_MANY_ATTACHMENTS: "ERR_TOO_MANY_ATTACHMENTS",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
