@@ -2,14 +2,21 @@ import { type Codec, FROM_SERVER, type Packet, type RoomcastError } from "@roomc
 import { openWebSocket } from "#websocket";
 import { authSubprotocol } from "./auth-subprotocol.js";
 import { Backoff } from "./backoff.js";
+import { checkOption, resolveOptions } from "./client-options.js";
+import { Engine } from "./engine.js";
 import { clientJsonCodec } from "./json-codec.js";
 import { type DisconnectDescription, type DisconnectReason, Socket, type SocketOptions } from "./socket.js";
-import type { Transport, TransportHandlers } from "./transport/websocket-types.js";
+import type { Transport, TransportHandlers, TransportOptions } from "./transport/websocket-types.js";
 import { TypedEmitter } from "./typed-events.js";
 import { ReadyState } from "./ready-state.js";
 import { parseUrl } from "./url.js";
 
-export interface ManagerOptions {
+/**
+ * Options of a {@link Manager}. Every one is checked when the manager is built: an unknown or
+ * unsupported option, or a value of the wrong type or range, throws a TypeError naming it.
+ * The Node-only TLS and `agent` options come from {@link TransportOptions}.
+ */
+export interface ManagerOptions extends TransportOptions {
   /** Server endpoint path. Default: "/roomcast". */
   path: string;
   /** Reconnect automatically. Default: true. */
@@ -22,7 +29,7 @@ export interface ManagerOptions {
   reconnectionDelayMax: number;
   /** Random share of each delay, 0..1. Default: 1 (full jitter; Socket.IO uses 0.5). */
   randomizationFactor: number;
-  /** ms allowed for the WebSocket to open and for the first CONNECTED to arrive. Default: 20000. */
+  /** ms allowed for the WebSocket to open and for the first CONNECTED to arrive, at most 2^31-1. Default: 20000. */
   timeout: number;
   /** Connect as soon as a socket is created. Default: true. */
   autoConnect: boolean;
@@ -33,8 +40,27 @@ export interface ManagerOptions {
   codec: Codec;
   /** Added to the endpoint URL's query string (`socket.handshake.query` on the server). */
   query: Record<string, string>;
-  /** Extra HTTP headers on the upgrade request. Node only. */
+  /** Extra HTTP headers on the upgrade request. Node only (browsers cannot set them; ignored there). */
   extraHeaders: Record<string, string>;
+  /**
+   * Accepted for socket.io-client compatibility, where it sends cookies with cross-origin
+   * long-polling requests. A WebSocket has no such switch: browsers send the target host's
+   * cookies with the upgrade request by their own cookie rules (SameSite and so on) either way,
+   * and on Node no cookies are sent unless given in `extraHeaders.cookie`. No effect.
+   */
+  withCredentials?: boolean;
+  /**
+   * roomcast's client is WebSocket-only: the list must start with "websocket" (later entries are
+   * fallbacks socket.io-client tries only with `tryAllTransports`, so they change nothing).
+   * `["polling"]`, `["polling", "websocket"]` or an unknown name throws a TypeError.
+   */
+  transports?: ReadonlyArray<"websocket" | "polling" | "webtransport">;
+  /** Accepted for socket.io-client compatibility; no effect: the connection starts on WebSocket, so there is nothing to upgrade. */
+  upgrade?: boolean;
+  /** Accepted for socket.io-client compatibility; no effect, as for `upgrade`. */
+  rememberUpgrade?: boolean;
+  /** Only `false`: there is no other transport to fall back to, so `true` throws a TypeError. */
+  tryAllTransports?: false;
 }
 
 /** Why the manager's connection closed. "forced close" is a close the client asked for. */
@@ -86,6 +112,18 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   readonly nsps = new Map<string, Socket<any, any>>();
   /** The codec of the current connection (the server may fall back to JSON). */
   codec: Codec;
+  /**
+   * The resolved options: defaults overlaid with those given (socket options passed to `io()`
+   * included). Change them through the getter/setters below, which keep the backoff in step.
+   */
+  readonly opts: ManagerOptions;
+  /** The WebSocket endpoint this manager connects to: `ws(s)://host[:port]<path>?<query>`. */
+  readonly uri: string;
+  /**
+   * The current (or last) connection: a new {@link Engine} per (re)connection attempt; before
+   * the first one, an engine whose `readyState` is "closed".
+   */
+  engine = new Engine("closed");
   /** @internal */
   _readyState = ReadyState.CLOSED;
   /** @internal */
@@ -93,8 +131,6 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   /** @internal incremented per WebSocket opened or dropped; late callbacks compare against it. */
   _generation = 0;
 
-  private readonly _opts: ManagerOptions;
-  private readonly _url: string;
   private readonly _backoff: Backoff;
   private _transport: Transport | undefined;
   private _skipReconnect = false;
@@ -105,13 +141,18 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   private _watchdog: ReturnType<typeof setTimeout> | undefined;
   private _openCallback: ((err?: Error) => void) | undefined;
 
+  /**
+   * @param uri - server URL (`http(s)`, `ws(s)`, or relative to the page); its path is ignored
+   *   here (a manager serves every namespace), the endpoint is `opts.path`.
+   * @throws TypeError for an unknown or unsupported option, or a value of the wrong type or range.
+   */
   constructor(uri?: string | Partial<ManagerOptions>, opts?: Partial<ManagerOptions>) {
     super();
     if (typeof uri === "object") [uri, opts] = [undefined, uri];
-    const options = (this._opts = { ...DEFAULTS, ...opts });
+    const options = (this.opts = resolveOptions(DEFAULTS, opts));
     const url = new URL(parseUrl(uri, options.path).href);
     for (const [key, value] of Object.entries(options.query)) url.searchParams.set(key, value);
-    this._url = url.href;
+    this.uri = url.href;
     this.codec = options.codec;
     this._backoff = new Backoff({
       min: options.reconnectionDelay,
@@ -152,11 +193,16 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     return this._option("timeout", v);
   }
 
-  /** The socket of namespace `nsp`, created on first use (one per namespace per manager). */
+  /**
+   * The socket of namespace `nsp`, created on first use (one per namespace per manager); `opts`
+   * only apply when it is created.
+   *
+   * @throws TypeError for an unknown or unsupported option, or a value of the wrong type or range.
+   */
   socket<L extends Record<string, any> = any, E extends Record<string, any> = L>(nsp: string, opts?: SocketOptions): Socket<L, E> {
     let socket = this.nsps.get(nsp);
     if (!socket) this.nsps.set(nsp, (socket = new Socket(this, nsp, opts)));
-    if (this._opts.autoConnect) socket.connect();
+    if (this.opts.autoConnect) socket.connect();
     return socket as Socket<L, E>;
   }
 
@@ -167,14 +213,15 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     this._skipReconnect = false;
     this._transportError = undefined;
     this._openCallback = callback;
+    this.engine = new Engine("opening");
     const generation = ++this._generation;
-    const opts = this._opts;
+    const opts = this.opts;
     const codec = opts.codec;
     const json = clientJsonCodec.subprotocol;
     const protocols = codec.subprotocol === json ? [json] : [codec.subprotocol, json];
     const start = (authEntry?: string) => {
       if (generation === this._generation && this._readyState === ReadyState.OPENING) {
-        this._transport = openWebSocket(this._url, authEntry ? [...protocols, authEntry] : protocols, opts, this._handlers(generation));
+        this._transport = openWebSocket(this.uri, authEntry ? [...protocols, authEntry] : protocols, opts, this._handlers(generation));
       }
     };
     this._lastReceived = Date.now();
@@ -206,8 +253,7 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     if (this._readyState === ReadyState.OPEN) {
       this._onClose("forced close");
     } else if (this._readyState === ReadyState.OPENING) {
-      this._dropTransport(false);
-      this._readyState = ReadyState.CLOSED;
+      this._dropTransport("forced close");
     }
     return this;
   }
@@ -230,8 +276,9 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
 
   /* the Socket.IO getter/setters: without a value they read an option, with one they set it */
   private _option<K extends keyof ManagerOptions>(key: K, value: ManagerOptions[K] | undefined): any {
-    const opts = this._opts;
+    const opts = this.opts;
     if (value === undefined) return opts[key];
+    checkOption(key, value);
     opts[key] = value;
     this._backoff.setMin(opts.reconnectionDelay);
     this._backoff.setMax(opts.reconnectionDelayMax);
@@ -266,25 +313,25 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
 
   private _onOpen(protocol: string): void {
     // the server may fall back to JSON when it does not speak the codec we prefer
-    this.codec = protocol === clientJsonCodec.subprotocol ? clientJsonCodec : this._opts.codec;
+    this.codec = protocol === clientJsonCodec.subprotocol ? clientJsonCodec : this.opts.codec;
     this._readyState = ReadyState.OPEN;
     this._lastReceived = Date.now();
     const callback = this._openCallback;
     this._openCallback = undefined;
+    this.engine._open();
     this._sockets((socket) => socket._onOpen());
     this._emitReserved("open");
     callback?.();
   }
 
   private _onOpenFailed(err: Error): void {
-    this._dropTransport(true);
-    this._readyState = ReadyState.CLOSED;
+    this._dropTransport("transport error", { error: err });
     this._sockets((socket) => socket._onError(err));
     this._emitReserved("error", err);
     const callback = this._openCallback;
     this._openCallback = undefined;
     if (callback) callback(err);
-    else if (!this._reconnecting && this._opts.reconnection && this._backoff.attempts === 0) this._reconnect();
+    else if (!this._reconnecting && this.opts.reconnection && this._backoff.attempts === 0) this._reconnect();
   }
 
   private _onMessage(data: string | Uint8Array): void {
@@ -317,19 +364,24 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   }
 
   private _onClose(reason: ManagerCloseReason, description?: DisconnectDescription): void {
-    this._dropTransport(reason !== "forced close");
-    this._readyState = ReadyState.CLOSED;
+    this._dropTransport(reason, description);
     this._sockets((socket) => socket._onClose(reason, description));
     this._emitReserved("close", reason, description);
-    if (this._opts.reconnection && !this._skipReconnect) this._reconnect();
+    if (this.opts.reconnection && !this._skipReconnect) this._reconnect();
   }
 
-  /** Stops the watchdog and lets go of the WebSocket: a polite close, or a drop if it is dead. */
-  private _dropTransport(abrupt: boolean): void {
+  /**
+   * Stops the watchdog and lets go of the WebSocket (a polite close for "forced close", else a
+   * drop: the peer may be gone), then tells the engine, as socket.io-client's engine closes
+   * before its sockets hear of it.
+   */
+  private _dropTransport(reason: ManagerCloseReason, description?: DisconnectDescription): void {
     clearTimeout(this._watchdog);
     this._generation++; // from here on, whatever this WebSocket still reports is ignored
-    this._transport?._close(abrupt ? undefined : 1000);
+    this._transport?._close(reason === "forced close" ? 1000 : undefined);
     this._transport = undefined;
+    this._readyState = ReadyState.CLOSED;
+    this.engine._close(reason, description);
   }
 
   /*
@@ -350,7 +402,7 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
 
   private _reconnect(): void {
     if (this._reconnecting || this._skipReconnect) return;
-    if (this._backoff.attempts >= this._opts.reconnectionAttempts) {
+    if (this._backoff.attempts >= this.opts.reconnectionAttempts) {
       this._backoff.reset();
       return this._emitReserved("reconnect_failed");
     }

@@ -1,5 +1,6 @@
 import { type ConnectedInfo, type ConnectPacket, type EventPacket, type Packet, RESERVED_EVENTS } from "@roomcast/protocol";
 import { type AckCallback, ackError, AckRegistry } from "./ack/ack-registry.js";
+import { resolveOptions } from "./client-options.js";
 import { type EmitFlags, RetryQueue } from "./ack/retry-queue.js";
 import type { Manager, ManagerCloseReason } from "./manager.js";
 import { ReadyState } from "./ready-state.js";
@@ -120,11 +121,12 @@ export class Socket<
   private _anyOut: AnyListener[] = [];
   private readonly _recovery = new Recovery();
 
-  constructor(io: Manager, nsp: string, opts: SocketOptions = {}) {
+  /** @throws TypeError for an unknown or unsupported option, or a value of the wrong type or range. */
+  constructor(io: Manager, nsp: string, opts?: SocketOptions) {
     super();
     this.io = io;
     this.nsp = nsp;
-    this._opts = opts;
+    opts = this._opts = resolveOptions({}, opts);
     this.auth = opts.auth;
     const max = (this._max = opts.maxBufferedPackets ?? DEFAULT_MAX_BUFFERED);
     const dropped = () => this.droppedPackets++;

@@ -17,7 +17,8 @@ afterEach(async () => {
 
 /** Cuts every client's TCP connection on the server side, as a network drop does (no close frame). */
 function cutConnections(io: Server): void {
-  for (const socket of io.sockets.sockets.values()) (socket.conn.ws as unknown as { _socket: { destroy(): void } })._socket.destroy();
+  // the upgrade request's socket is the TCP connection the WebSocket runs on
+  for (const socket of io.sockets.sockets.values()) socket.conn.request.socket.destroy();
 }
 
 /** Records events and "connect" markers in arrival order. */
