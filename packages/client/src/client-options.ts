@@ -70,6 +70,7 @@ export const REFUSED: Record<string, string> = {
   closeOnBeforeunload: 'call socket.disconnect() on "pagehide"',
   useNativeTimers: "remove it",
   autoUnref: "call manager.close() to let the process exit",
+  transportImplementations: "remove it: the client is WebSocket-only",
 };
 
 const WEBSOCKET_ONLY = "(roomcast's client is WebSocket-only)";

@@ -13,10 +13,13 @@ export {
   DEFAULT_OPTIONS,
   resolveOptions,
   type ServerOptions,
+  type ServerOptionsInput,
   type Logger,
   type AllowRequest,
   type AllowedOrigins,
 } from "./server/server-options.js";
+export type { CorsOptions, CorsOptionsDelegate, CorsOriginFunction, CorsStaticOrigin } from "./server/cors-options.js";
+export type { SocketIoEndpoint, SocketIoOptions, TransportName } from "./server/socketio-options.js";
 export type { ServerMetrics, ConnectionStats } from "./metrics.js";
 export type { RateLimitOptions, RateLimitAction } from "./connection/rate-limiter.js";
 export type { ShutdownOptions } from "./server/shutdown.js";

@@ -185,7 +185,7 @@ describe("Socket handshake and connection", () => {
     expect(typeof hs.time).toBe("string");
     expect(Math.abs(hs.issued - Date.now())).toBeLessThan(60_000);
     expect(socket.conn.protocol).toBe("roomcast.v1.json");
-    expect(socket.conn.codec.name).toBe("json");
+    expect(socket.conn.codec?.name).toBe("json");
     expect(socket.conn.remoteAddress).toMatch(/127\.0\.0\.1/);
   });
 
@@ -213,7 +213,7 @@ describe("Socket handshake and connection", () => {
     const plain = await server.client({ protocol: "none" });
     await plain.joinOk("/");
     await plain.waitForEvent("bin");
-    expect(sockets.map((s) => s.conn.codec.name)).toEqual(["msgpack", "json"]);
+    expect(sockets.map((s) => s.conn.codec?.name)).toEqual(["msgpack", "json"]);
   });
 
   it("socket.conn.close() closes the connection", async () => {

@@ -114,9 +114,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData = any> {
   }
 
   /**
-   * Sends an event to every targeted socket. With a trailing callback (and `timeout(ms)` set),
-   * the callback receives `(err, replies)`: `err` is an AckTimeoutError (ERR_ACK_TIMEOUT, with
-   * `err.responses`) when some recipient did not answer in time.
+   * Sends an event to every targeted socket. With a trailing callback, the callback receives
+   * `(err, replies)`: `err` is an AckTimeoutError (ERR_ACK_TIMEOUT, "operation has timed out",
+   * with `err.responses`) when some recipient did not answer within `timeout(ms)`. Without
+   * `timeout(ms)` the wait is 0 ms, as in Socket.IO 4.8: the callback gets that error on the next
+   * timer turn, or `(null, [])` when no socket was targeted.
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
     assertNotReserved(ev);
@@ -138,7 +140,10 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData = any> {
     return true;
   }
 
-  /** Promise form of a broadcast with acks: resolves to every recipient's reply. Needs `timeout(ms)`. */
+  /**
+   * Promise form of a broadcast with acks: resolves to every recipient's reply, rejects with an
+   * AckTimeoutError (ERR_ACK_TIMEOUT) after `timeout(ms)`, at once without it (see `emit`).
+   */
   emitWithAck<Ev extends EventNamesWithAck<EmitEvents>>(
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
@@ -158,8 +163,11 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData = any> {
    * broadcast is complete once all `serverCount()` nodes reported and that many replies arrived.
    */
   private emitWithAcks(data: unknown[], callback: (err: Error | null, replies: unknown[]) => void): void {
-    const timeout = this.flags.timeout;
-    if (timeout === undefined) throw new TypeError("a broadcast with acks needs timeout(ms)");
+    // Without timeout(ms), Socket.IO 4.8 arms its timer with no delay: the callback gets
+    // "operation has timed out" on the next timer turn, unless no socket was targeted (then
+    // `(null, [])`, since the count of zero arrives first). Same here, through the same path.
+    const timeout = this.flags.timeout ?? 0;
+    const opts = this.flags.timeout === undefined ? { ...this.options(), flags: { ...this.flags, timeout } } : this.options();
     const host = this.host;
     const id = host.nextAckId();
     const packet: EventPacket = { type: PacketType.EVENT, nsp: host.name, data, id };
@@ -197,7 +205,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData = any> {
     );
     host.adapter.broadcastWithAck(
       new OutgoingPacket(packet),
-      this.options(),
+      opts,
       (clientCount) => {
         reportedServers++;
         expectedClients += clientCount;

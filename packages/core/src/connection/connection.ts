@@ -1,25 +1,15 @@
 import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
-import type { Socket as NetSocket } from "node:net";
-import { WebSocket, type RawData } from "ws";
-import {
-  CloseCode,
-  ErrorCode,
-  FROM_CLIENT,
-  type Codec,
-  type ConnectPacket,
-  type Packet,
-  PacketType,
-  ProtocolError,
-} from "@roomcast/protocol";
+import { CloseCode, ErrorCode, type Codec, type ConnectPacket, type Packet, PacketType, ProtocolError } from "@roomcast/protocol";
+import { Client } from "./client.js";
 import { buildHandshake, NO_AUTH } from "./handshake.js";
 import { OutgoingPacket } from "../dialect/outgoing-packet.js";
+import type { DialectName, TransportName, Wire, WireListener } from "../dialect/wire.js";
 import { TokenBucket } from "./rate-limiter.js";
 import { createConnectionStats, type ConnectionStats, type ServerMetrics } from "../metrics.js";
 import type { ServerOptions } from "../server/server-options.js";
 import type { DisconnectReason, Handshake } from "../types.js";
-import { sharedBatch } from "../transport/shared-batch.js";
-import { scheduleFlush } from "../transport/write-scheduler.js";
 
 /** What a connection needs from its namespace sockets. */
 export interface ConnectionSocket {
@@ -38,54 +28,50 @@ export interface ConnectionHost {
   connectionClosed(conn: Connection): void;
 }
 
+/** Engine.IO's states, which Socket.IO apps read as `socket.conn.readyState`. */
 export type ConnectionState = "open" | "closing" | "closed";
+
+/** Events of `socket.conn`, named as Engine.IO names them. */
+export interface ConnectionEvents {
+  /** The transport switched: an Engine.IO session upgraded from polling to WebSocket. */
+  upgrade: [transport: { readonly name: TransportName }];
+  /** The connection closed; every namespace socket has disconnected with `reason`. */
+  close: [reason: DisconnectReason];
+}
+
+function checkedEvent(event: string): string {
+  if (event !== "upgrade" && event !== "close") {
+    throw new TypeError(`socket.conn emits "upgrade" and "close" only; "${event}" would never be emitted`);
+  }
+  return event;
+}
+
+/* One object per transport name: `socket.conn.transport` allocates nothing. */
+const TRANSPORTS: Readonly<Record<TransportName, { readonly name: TransportName }>> = {
+  websocket: Object.freeze({ name: "websocket" }),
+  polling: Object.freeze({ name: "polling" }),
+};
 
 /** The handshake fields every namespace socket of one connection shares. */
 export type ConnectionHandshake = Omit<Handshake, "auth">;
 
 const NO_NAMESPACES: ReadonlySet<string> = new Set();
-const HEARTBEAT = new OutgoingPacket({ type: PacketType.HEARTBEAT });
 const RATE_LIMITED_ERROR = Object.freeze({ code: ErrorCode.RATE_LIMITED, message: "rate limit exceeded: event dropped" });
 
-/* Heartbeat phases: one due time per connection serves all three, one after the other. */
-const AWAIT_CONNECT = 0;
+/* Heartbeat phases. */
+const STOPPED = 0;
 const PING_DUE = 1;
 const PONG_DUE = 2;
 
-/** ws reports protocol violations (bad frame, oversize message, bad UTF-8) with these codes. */
-function isWsProtocolError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === "string" && code.startsWith("WS_ERR_");
-}
-
 /**
- * The server's WebSocket class: one slot for its Connection, so that the `message`, `error` and
- * `close` listeners can be functions shared by every connection (ws calls them with `this` = the
- * WebSocket) instead of three closures per connection.
+ * One client connection, whatever its dialect and transport: dispatches inbound packets to its
+ * namespace sockets, hands outbound packets to its wire (which frames them and writes once per
+ * tick), runs the connect timeout and the heartbeat (ticked by the server's HeartbeatSweep), and
+ * enforces the outbound buffer limits. Exposed to applications as `socket.conn`, with the fields
+ * Socket.IO apps read there (`transport.name`, `remoteAddress`, `readyState`, `request`, the
+ * `upgrade` and `close` events).
  */
-export class ConnectionWebSocket extends WebSocket {
-  connection: Connection | undefined = undefined;
-}
-
-function onWebSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-  (this as ConnectionWebSocket).connection?._onmessage(data, isBinary);
-}
-
-function onWebSocketError(this: WebSocket, err: Error): void {
-  (this as ConnectionWebSocket).connection?._onerror(err);
-}
-
-function onWebSocketClose(this: WebSocket): void {
-  (this as ConnectionWebSocket).connection?._onclose();
-}
-
-/**
- * One WebSocket: decodes and dispatches inbound packets to its namespace sockets, writes outbound
- * frames once per tick, runs the connect timeout and the heartbeat (ticked by the server's
- * HeartbeatSweep), and enforces
- * the outbound buffer limits. Exposed to applications as `socket.conn`.
- */
-export class Connection {
+export class Connection implements WireListener {
   /** Per-connection counters. */
   readonly stats: ConnectionStats = createConnectionStats();
   readonly handshake: ConnectionHandshake;
@@ -93,7 +79,6 @@ export class Connection {
   private readonly fullHandshake: Handshake;
   /** Credentials from the `roomcast.auth.*` subprotocol entry, used when CONNECT carries none. */
   readonly subprotocolAuth: Record<string, unknown> | undefined;
-  readonly deflate: boolean;
   /*
    * Namespace sockets by namespace name. Most connections only ever join one namespace: it sits in
    * the two sole* fields, and a Map exists only for the others (a Map costs ~200 B when idle).
@@ -107,22 +92,16 @@ export class Connection {
   /* Made on first read: most connections never need one, and an unread id is memory per idle connection. */
   private idValue: string | undefined;
   private stateValue: ConnectionState = "open";
-  private readonly raw: NetSocket;
-  private readonly queue: Buffer[] = [];
-  private queuedBytes = 0;
-  /**
-   * The socket's own buffer (`writableLength`), read when the first packet of a tick is queued.
-   * Nothing reaches the socket from this connection until the flush, so `push` compares against
-   * this figure instead of asking the stream for every packet.
-   */
-  private socketBuffered = 0;
-  private flushScheduled = false;
   private closeReason: DisconnectReason | undefined;
   private torn = false;
+  /* Listeners of `socket.conn.on(...)`, made on first use. */
+  private emitter: EventEmitter | undefined;
 
-  /* When the current phase is due (whole ms of performance.now(), a small integer); -1 when stopped. */
+  /* When the connect timeout expires (whole ms of performance.now()); -1 once a namespace joined. */
+  private connectBy: number;
+  /* When the current heartbeat phase is due; -1 when stopped. */
   private dueAt = -1;
-  private phase = AWAIT_CONNECT;
+  private phase = STOPPED;
   /** Set by any inbound frame; the heartbeat only checks it, so receiving costs one store. */
   private heard = false;
   /** Present when `rateLimit` is set: one bucket for the events of every namespace of this connection. */
@@ -130,26 +109,32 @@ export class Connection {
   /** The client was told about the current run of dropped events; reset by the next admitted one. */
   private toldRateLimited = false;
 
+  /**
+   * @param wire the dialect and transport this connection speaks through
+   * @param request the HTTP request that opened it (the WebSocket upgrade, or the first polling request)
+   * @param pingFromStart start the heartbeat now rather than once a namespace joined (Engine.IO
+   *   pings from its handshake on)
+   */
   constructor(
-    readonly ws: WebSocket,
-    req: IncomingMessage,
-    readonly codec: Codec,
+    readonly wire: Wire,
+    /** The HTTP request that opened this connection (Socket.IO's `socket.request`). */
+    readonly request: IncomingMessage,
     private readonly host: ConnectionHost,
     subprotocolAuth: Record<string, unknown> | undefined,
+    pingFromStart = false,
+    /** An id chosen by the dialect (an Engine.IO `sid`); made on first read otherwise. */
+    id?: string,
   ) {
-    // ws keeps the TCP socket private; frames are pre-built (once per broadcast, shared by every
-    // recipient), so they go to the socket directly instead of being re-framed by ws.send.
-    this.raw = (ws as unknown as { _socket: NetSocket })._socket;
-    this.deflate = ws.extensions.includes("permessage-deflate");
-    this.handshake = this.fullHandshake = buildHandshake(req);
+    this.idValue = id;
+    this.handshake = this.fullHandshake = buildHandshake(request);
     this.subprotocolAuth = subprotocolAuth;
-    const rateLimit = host.options.rateLimit;
+    const options = host.options;
+    const rateLimit = options.rateLimit;
     this.bucket = rateLimit && new TokenBucket(rateLimit.eventsPerSecond, rateLimit.burst, performance.now());
-    (ws as ConnectionWebSocket).connection = this;
-    ws.on("message", onWebSocketMessage);
-    ws.on("error", onWebSocketError);
-    ws.on("close", onWebSocketClose);
-    this.arm(host.options.connectTimeout);
+    this.connectBy = Math.floor(performance.now()) + options.connectTimeout;
+    wire.attach(this);
+    wire.onflush = (frames, bytes) => this.countWritten(frames, bytes, 1);
+    if (pingFromStart) this.startHeartbeat();
   }
 
   /**
@@ -177,7 +162,7 @@ export class Connection {
     };
   }
 
-  /** Unique id of this connection (namespace sockets have their own ids). */
+  /** Unique id of this connection (namespace sockets have their own ids); the Engine.IO `sid` for Socket.IO clients. */
   get id(): string {
     return (this.idValue ??= randomBytes(12).toString("base64url"));
   }
@@ -187,9 +172,34 @@ export class Connection {
     return this.stateValue;
   }
 
-  /** Negotiated subprotocol ("" when the client offered none and got JSON). */
+  /** The wire dialect: "roomcast" (docs/PROTOCOL.md) or "socketio" (Engine.IO v4 + Socket.IO v5). */
+  get dialect(): DialectName {
+    return this.wire.dialect;
+  }
+
+  /** The transport in use, as Engine.IO names it: `{ name: "websocket" }` or `{ name: "polling" }`. */
+  get transport(): { readonly name: TransportName } {
+    return TRANSPORTS[this.wire.transportName];
+  }
+
+  /** Negotiated subprotocol ("" when a roomcast client offered none and got JSON; "socket.io" for Socket.IO clients). */
   get protocol(): string {
-    return this.ws.protocol;
+    return this.wire.protocol;
+  }
+
+  /** The roomcast codec negotiated (json or msgpack); undefined for Socket.IO clients. */
+  get codec(): Codec | undefined {
+    return this.wire.codec;
+  }
+
+  /** True when frames are compressed with permessage-deflate. */
+  get deflate(): boolean {
+    return this.wire.deflate;
+  }
+
+  /** `socket.client`: made on first read (most apps never read it). */
+  get client(): Client {
+    return new Client(this);
   }
 
   /** Remote address of the TCP peer. */
@@ -197,47 +207,66 @@ export class Connection {
     return this.handshake.address;
   }
 
-  /** Outbound bytes not yet accepted by the kernel: our queue plus the socket's buffer. */
+  /** Outbound bytes not yet accepted by the kernel (queued plus the socket's buffer). */
   get bufferedAmount(): number {
-    return this.deflate ? this.ws.bufferedAmount : this.queuedBytes + this.raw.writableLength;
+    return this.wire.bufferedAmount;
   }
+
+  /** Bytes `packet` takes on this connection's wire. */
+  encodedLength(packet: OutgoingPacket): number {
+    return this.wire.encodedLength(packet);
+  }
+
+  // ---- events of socket.conn ----
+
+  /**
+   * Listens to "upgrade" (the transport switched) or "close" (with the reason).
+   *
+   * @throws TypeError for any other event (Engine.IO's "packet", "drain", "heartbeat"… are not
+   *   emitted, and a listener that never runs would fail silently)
+   */
+  on<E extends keyof ConnectionEvents>(event: E, listener: (...args: ConnectionEvents[E]) => void): this {
+    (this.emitter ??= new EventEmitter()).on(checkedEvent(event), listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  once<E extends keyof ConnectionEvents>(event: E, listener: (...args: ConnectionEvents[E]) => void): this {
+    (this.emitter ??= new EventEmitter()).once(checkedEvent(event), listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  off<E extends keyof ConnectionEvents>(event: E, listener: (...args: ConnectionEvents[E]) => void): this {
+    this.emitter?.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  private notify<E extends keyof ConnectionEvents>(event: E, ...args: ConnectionEvents[E]): void {
+    const emitter = this.emitter;
+    if (emitter === undefined) return;
+    try {
+      emitter.emit(event, ...args);
+    } catch (err) {
+      this.host.metrics.handlerErrors++;
+      this.host.options.logger.error(`a "${event}" listener of connection ${this.id} threw`, err);
+    }
+  }
+
+  // ---- writing ----
 
   /**
    * Queues `packet` for this connection. Returns false when it was not queued: a volatile packet
    * on a congested or closing connection (counted), or the connection is gone or over its limit.
    */
   push(packet: OutgoingPacket, volatile = false, compress = true): boolean {
-    const metrics = this.host.metrics;
     if (this.stateValue !== "open") return volatile ? this.dropVolatile() : false;
     const options = this.host.options;
-    let buffered: number;
-    if (this.deflate) {
-      buffered = this.ws.bufferedAmount;
-    } else {
-      if (!this.flushScheduled) this.socketBuffered = this.raw.writableLength;
-      buffered = this.queuedBytes + this.socketBuffered;
-    }
+    const wire = this.wire;
+    const buffered = wire.buffered();
     if (volatile && buffered > options.volatileHighWaterMark) return this.dropVolatile();
-    if (this.deflate) {
-      // ws.send keeps deflated and plain frames in order through its own queue.
-      const payload = packet.payload(this.codec);
-      if (buffered + payload.length > options.maxBufferedBytes) return this.slowConsumer();
-      this.ws.send(payload, { binary: this.codec.binary, compress });
-      this.stats.packetsSent++;
-      metrics.packetsSent++;
-      this.countWritten(1, payload.length, 0);
-      return true;
-    }
-    const frame = packet.frame(this.codec);
-    if (buffered + frame.length > options.maxBufferedBytes) return this.slowConsumer();
-    this.queue.push(frame);
-    this.queuedBytes += frame.length;
+    if (buffered + wire.encodedLength(packet) > options.maxBufferedBytes) return this.slowConsumer();
+    wire.write(packet, compress);
     this.stats.packetsSent++;
-    metrics.packetsSent++;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      scheduleFlush(this);
-    }
+    this.host.metrics.packetsSent++;
     return true;
   }
 
@@ -265,25 +294,6 @@ export class Connection {
     return this.push(new OutgoingPacket(packet));
   }
 
-  /** Writes everything queued this tick with one write. Called by the write scheduler. */
-  flush(): void {
-    this.flushScheduled = false;
-    const queue = this.queue;
-    if (queue.length === 0) return;
-    if (this.ws.readyState !== WebSocket.OPEN || this.raw.destroyed) {
-      // ws already wrote its close frame; nothing may follow it.
-      queue.length = 0;
-      this.queuedBytes = 0;
-      return;
-    }
-    // One write of one buffer: several frames are joined, once for every connection whose queue
-    // holds the same frames (the members of a room after a burst), see shared-batch.ts.
-    this.raw.write(queue.length === 1 ? queue[0] : sharedBatch(queue, this.queuedBytes));
-    this.countWritten(queue.length, this.queuedBytes, 1);
-    queue.length = 0;
-    this.queuedBytes = 0;
-  }
-
   /**
    * Closes the connection: queued frames are written first, then the close frame. Every
    * namespace socket disconnects with `reason` right away.
@@ -292,10 +302,8 @@ export class Connection {
     if (this.stateValue !== "open") return;
     this.stateValue = "closing";
     this.closeReason = reason;
-    this.flush();
-    this.stopTimer();
-    // A close reason is at most 123 bytes; ours are short ASCII anyway.
-    this.ws.close(code, message.length > 120 ? message.slice(0, 120) : message);
+    this.stopTimers();
+    this.wire.close(code, message);
     this.teardown(reason);
   }
 
@@ -345,12 +353,17 @@ export class Connection {
     this.close(CloseCode.SERVICE_RESTART, "server shutting down", "server shutting down");
   }
 
-  /** Drops the TCP connection without a close handshake (used when a peer ignores ours). */
+  /** Drops the connection without a closing handshake (used when a peer ignores ours). */
   terminate(): void {
-    this.ws.terminate();
+    this.wire.terminate();
   }
 
-  /** Registers a socket that joined namespace `name`; the first one starts the heartbeat. */
+  /** Calls `callback` once the underlying transport is fully closed. */
+  onceClosed(callback: () => void): void {
+    this.wire.onceClosed(callback);
+  }
+
+  /** Registers a socket that joined namespace `name`; the first one ends the connect timeout and starts the heartbeat. */
   attach(name: string, socket: ConnectionSocket): void {
     if (this.soleName === name || (this.soleSocket === undefined && this.moreSockets?.has(name) !== true)) {
       this.soleName = name;
@@ -358,10 +371,8 @@ export class Connection {
     } else {
       (this.moreSockets ??= new Map()).set(name, socket);
     }
-    if (this.phase === AWAIT_CONNECT) {
-      this.phase = PING_DUE;
-      this.arm(this.host.options.pingInterval);
-    }
+    this.connectBy = -1;
+    if (this.phase === STOPPED) this.startHeartbeat();
   }
 
   detach(name: string, socket: ConnectionSocket): void {
@@ -378,31 +389,24 @@ export class Connection {
   private slowConsumer(): false {
     this.host.metrics.slowConsumerCloses++;
     // What is queued will never be read in time; drop it rather than write it first.
-    this.queue.length = 0;
-    this.queuedBytes = 0;
+    this.wire.discard();
     this.close(CloseCode.SLOW_CONSUMER, "slow consumer", "slow consumer");
     return false;
   }
 
-  /** @internal an inbound frame. */
-  _onmessage(data: RawData, isBinary: boolean): void {
+  // ---- WireListener ----
+
+  /** @internal the peer showed it is alive. */
+  _onheard(): void {
     this.heard = true;
+  }
+
+  /** @internal a packet from the peer. */
+  _onpacket(packet: Packet): void {
     if (this.stateValue !== "open") return;
-    let packet: Packet;
-    try {
-      const frame = isBinary ? (data as Buffer) : (data as Buffer).toString();
-      packet = this.codec.decode(frame, FROM_CLIENT);
-    } catch (err) {
-      this.host.metrics.protocolErrors++;
-      const closeCode = err instanceof ProtocolError && err.closeCode ? err.closeCode : CloseCode.PROTOCOL_ERROR;
-      this.close(closeCode, "parse error", err instanceof Error ? err.message : "invalid frame");
-      return;
-    }
     this.stats.packetsReceived++;
     this.host.metrics.packetsReceived++;
     switch (packet.type) {
-      case PacketType.HEARTBEAT:
-        return;
       case PacketType.CONNECT:
         this.host.connectNamespace(this, packet);
         return;
@@ -414,10 +418,37 @@ export class Connection {
         this.toldRateLimited = false;
         this.socketOf(packet.nsp)?._onpacket(packet);
         return;
+      case PacketType.HEARTBEAT:
+        return;
       default:
         // Packets for a namespace this connection has not joined (or just left) are ignored.
         this.socketOf(packet.nsp)?._onpacket(packet);
     }
+  }
+
+  /** @internal the peer broke the protocol. */
+  _onprotocolerror(err: Error, closing: boolean): void {
+    this.host.metrics.protocolErrors++;
+    if (closing) {
+      this.closeReason ??= "parse error";
+      return;
+    }
+    if (this.stateValue !== "open") return;
+    const closeCode = err instanceof ProtocolError && err.closeCode ? err.closeCode : CloseCode.PROTOCOL_ERROR;
+    this.close(closeCode, "parse error", err.message);
+  }
+
+  /** @internal the transport switched. */
+  _onupgrade(transport: TransportName): void {
+    this.notify("upgrade", TRANSPORTS[transport]);
+  }
+
+  /** @internal the wire closed (after our close, the peer's, or a transport failure). */
+  _onclose(reason: DisconnectReason): void {
+    this.stateValue = "closed";
+    this.stopTimers();
+    this.wire.discard();
+    this.teardown(this.closeReason ?? reason);
   }
 
   /** The bucket is empty: drop the event (telling the client once per run of drops) or disconnect. */
@@ -435,25 +466,6 @@ export class Connection {
     this.send({ type: PacketType.EVENT, nsp, data: ["error", RATE_LIMITED_ERROR] });
   }
 
-  /** @internal */
-  _onerror(err: Error): void {
-    if (isWsProtocolError(err)) {
-      this.host.metrics.protocolErrors++;
-      this.closeReason ??= "parse error";
-    } else {
-      this.closeReason ??= "transport error";
-    }
-  }
-
-  /** @internal the WebSocket closed (after our close frame, the peer's, or a transport failure). */
-  _onclose(): void {
-    this.stateValue = "closed";
-    this.stopTimer();
-    this.queue.length = 0;
-    this.queuedBytes = 0;
-    this.teardown(this.closeReason ?? "transport close");
-  }
-
   private teardown(reason: DisconnectReason): void {
     if (this.torn) return;
     this.torn = true;
@@ -464,44 +476,55 @@ export class Connection {
     this.pending = undefined;
     for (const socket of sockets) socket._onclose(reason);
     this.host.connectionClosed(this);
+    this.notify("close", reason);
   }
 
-  /** The current phase is due `delay` ms from now. */
-  private arm(delay: number): void {
-    this.dueAt = Math.floor(performance.now()) + delay;
+  // ---- connect timeout and heartbeat ----
+
+  private startHeartbeat(): void {
+    this.phase = PING_DUE;
+    this.dueAt = Math.floor(performance.now()) + this.host.options.pingInterval;
   }
 
-  private stopTimer(): void {
+  private stopTimers(): void {
     this.dueAt = -1;
+    this.connectBy = -1;
   }
 
   /**
-   * @internal called by the server's sweep every `early` ms. A phase runs at the last tick before
-   * it is due, never after: pings go out and deadlines pass up to one period early, so a dead peer
-   * is still closed within `pingInterval + pingTimeout`.
+   * @internal called by the server's sweep every `early` ms. A heartbeat deadline runs at the
+   * last tick before it is due, never after: pings go out and deadlines pass up to one period
+   * early, so a dead peer is still closed within `pingInterval + pingTimeout`. The connect
+   * timeout runs at the first tick after it is due.
    */
   _ontick(now: number, early: number): void {
-    if (this.dueAt < 0 || this.stateValue !== "open" || this.dueAt > now + early) return;
-    const options = this.host.options;
-    switch (this.phase) {
-      case AWAIT_CONNECT:
-        this.host.metrics.connectTimeouts++;
-        this.close(CloseCode.CONNECT_TIMEOUT, "transport close", "connect timeout");
-        return;
-      case PING_DUE:
-        this.heard = false;
-        this.phase = PONG_DUE;
-        this.push(HEARTBEAT);
-        this.arm(options.pingTimeout);
-        return;
-      case PONG_DUE:
-        if (!this.heard) {
-          this.host.metrics.heartbeatTimeouts++;
-          this.close(CloseCode.HEARTBEAT_TIMEOUT, "ping timeout", "ping timeout");
-          return;
-        }
-        this.phase = PING_DUE;
-        this.arm(options.pingInterval);
+    if (this.stateValue !== "open") return;
+    // Never early: a client gets all of connectTimeout to join (and is pinged meanwhile), as
+    // with Socket.IO's timer.
+    if (this.connectBy >= 0 && this.connectBy <= now) {
+      this.host.metrics.connectTimeouts++;
+      this.close(CloseCode.CONNECT_TIMEOUT, "transport close", "connect timeout");
+      return;
     }
+    if (this.dueAt < 0) return;
+    const options = this.host.options;
+    if (this.phase === PONG_DUE && this.heard) {
+      // Answered: the next ping is due pingInterval after the answer, not after the pong deadline,
+      // so a responsive peer is pinged every pingInterval (as Engine.IO does, and clients that
+      // time out after pingInterval + pingTimeout without a ping expect).
+      this.phase = PING_DUE;
+      this.dueAt = now + options.pingInterval;
+      return;
+    }
+    if (this.dueAt > now + early) return;
+    if (this.phase === PING_DUE) {
+      this.heard = false;
+      this.phase = PONG_DUE;
+      this.wire.ping();
+      this.dueAt = now + options.pingTimeout;
+      return;
+    }
+    this.host.metrics.heartbeatTimeouts++;
+    this.close(CloseCode.HEARTBEAT_TIMEOUT, "ping timeout", "ping timeout");
   }
 }

@@ -16,9 +16,10 @@ const MAX_PERIOD = 1000;
  * walks the connections costs a field read per connection per period.
  *
  * The period is a tenth of the shortest of `pingInterval`, `pingTimeout` and `connectTimeout`
- * (5 ms to 1 s). Each phase runs at the last walk before it is due, never later: pings and
- * deadlines come up to one period (at most 10%) early, so a dead peer is still closed within
- * `pingInterval + pingTimeout`, as with a timer per connection.
+ * (5 ms to 1 s). Each heartbeat phase runs at the last walk before it is due, never later: pings
+ * and deadlines come up to one period (at most 10%) early, so a dead peer is still closed within
+ * `pingInterval + pingTimeout`, as with a timer per connection. The connect timeout is never
+ * early: it runs at the first walk after it is due.
  */
 export class HeartbeatSweep {
   /** Milliseconds between two walks. */

@@ -1,4 +1,5 @@
 import type { Codec, Packet } from "@roomcast/protocol";
+import { encodeSocketIoPacket, type EncodedSocketIoPacket } from "./socketio/socketio-packet.js";
 
 /** Opcodes of RFC 6455 data frames with FIN set. */
 const FIN_TEXT = 0x81;
@@ -34,7 +35,7 @@ export function buildFrame(payload: Uint8Array, binary: boolean): Buffer {
 }
 
 /** Same for a text payload: UTF-8 encoded straight into the frame (one allocation, no copy). */
-function buildTextFrame(text: string, binary: boolean): Buffer {
+export function buildTextFrame(text: string, binary: boolean): Buffer {
   const length = Buffer.byteLength(text);
   const headerLength = headerLengthFor(length);
   const frame = Buffer.allocUnsafe(headerLength + length);
@@ -55,17 +56,52 @@ function toBuffer(encoded: string | Uint8Array): Buffer {
     : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
 }
 
+/* Engine.IO v4: a message packet is "4" and its data; binary messages travel as "b" + base64 in a polling payload. */
+const ENGINE_MESSAGE = "4";
+const RECORD_SEPARATOR = "\x1e";
+
 /**
- * A packet on its way to one or many sockets. It encodes at most once per codec and builds the
- * WebSocket frame at most once per codec, so every recipient of a broadcast gets the same bytes.
+ * A packet on its way to one or many sockets. It encodes at most once per dialect and codec and
+ * builds the WebSocket frames at most once, so every recipient of a broadcast gets the same bytes.
  */
 export class OutgoingPacket {
   private jsonPayload: Buffer | undefined;
   private jsonFrame: Buffer | undefined;
   private msgpackPayload: Buffer | undefined;
   private msgpackFrame: Buffer | undefined;
+  private socketIoEncoded: EncodedSocketIoPacket | undefined;
+  private socketIoFrameBytes: Buffer | undefined;
+  private socketIoPolling: string | undefined;
 
   constructor(readonly packet: Packet) {}
+
+  /** The Socket.IO v5 encoding: the text of its Engine.IO message (without the "4") and its attachments. */
+  socketIo(): EncodedSocketIoPacket {
+    return (this.socketIoEncoded ??= encodeSocketIoPacket(this.packet));
+  }
+
+  /**
+   * Socket.IO over an Engine.IO WebSocket: a text frame "4<packet>" then one binary frame per
+   * attachment, back to back in one buffer ready for the TCP socket.
+   */
+  socketIoFrames(): Buffer {
+    if (this.socketIoFrameBytes !== undefined) return this.socketIoFrameBytes;
+    const encoded = this.socketIo();
+    const text = buildTextFrame(ENGINE_MESSAGE + encoded.text, false);
+    if (encoded.attachments.length === 0) return (this.socketIoFrameBytes = text);
+    const frames = [text];
+    for (const attachment of encoded.attachments) frames.push(buildFrame(attachment, true));
+    return (this.socketIoFrameBytes = Buffer.concat(frames));
+  }
+
+  /** The same packet as Engine.IO packets of a polling payload, separated by the record separator. */
+  socketIoPollingText(): string {
+    if (this.socketIoPolling !== undefined) return this.socketIoPolling;
+    const encoded = this.socketIo();
+    let text = ENGINE_MESSAGE + encoded.text;
+    for (const attachment of encoded.attachments) text += RECORD_SEPARATOR + "b" + attachment.toString("base64");
+    return (this.socketIoPolling = text);
+  }
 
   /** The encoded payload (without frame header), for connections that must go through `ws.send`. */
   payload(codec: Codec): Buffer {

@@ -42,6 +42,18 @@ export interface NamespaceHost {
   nextAckId(): number;
   /** Runs the server's own listeners for a server-side event of the main namespace. */
   _onServerSideEmit(args: unknown[]): void;
+  /**
+   * Forgets `nsp`, a child of a dynamic namespace that its parent removed (option
+   * `cleanupEmptyChildNamespaces`; its adapter is already closed): the next CONNECT to that name
+   * creates a new child. A different namespace registered under the same name is left alone.
+   */
+  _removeNamespace(nsp: Namespace<any, any, any, any>): void;
+}
+
+/** What a child namespace needs of the dynamic namespace that created it, to be removed when empty. */
+export interface ChildNamespaceOwner {
+  /** Drops an emptied child: closes its adapter and recovery, unregisters it here and on the server. */
+  removeChild(child: Namespace<any, any, any, any>): void;
 }
 
 /**
@@ -68,12 +80,18 @@ export class Namespace<
   /** Connection-state recovery of this namespace; undefined when the server option is unset. */
   readonly recovery: NamespaceRecovery | undefined;
   private readonly middleware: Middleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
+  /**
+   * CONNECTs between `_add` and their outcome (admitted, refused, or the connection went away):
+   * an emptied child is removed only when none is under way, or its socket would land in a
+   * namespace nobody can reach.
+   */
+  private admitting = 0;
 
   constructor(
     readonly server: NamespaceHost,
     readonly name: string,
     /** Set for a child of a dynamic (RegExp or function) namespace. */
-    readonly parent?: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    readonly parent?: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> & ChildNamespaceOwner,
   ) {
     super();
     this.initAdapter();
@@ -160,6 +178,7 @@ export class Namespace<
 
   /** Admits `conn` into this namespace after its middleware (the parent's first, for a child). */
   _add(conn: Connection, auth: Record<string, unknown>, resume?: ResumeRequest): void {
+    this.admitting++;
     if (this.recovery !== undefined) {
       this.recovery.connect(conn, auth, resume);
       return;
@@ -179,6 +198,7 @@ export class Namespace<
       if (conn.readyState !== "open" || conn.socketOf(this.name) !== undefined) {
         conn.deletePending(this.name);
         gone();
+        this._admissionEnded();
         return;
       }
       if (err) {
@@ -186,6 +206,7 @@ export class Namespace<
         this.counters.connectErrors++;
         const packet = { type: PacketType.CONNECT_ERROR, nsp: this.name, message: err.message || "connection refused" } as const;
         conn.send(err.data === undefined ? packet : { ...packet, data: err.data });
+        this._admissionEnded();
         return;
       }
       admitted();
@@ -199,6 +220,7 @@ export class Namespace<
   _complete(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, recovery?: Record<string, unknown>, after?: OutgoingPacket[]): void {
     socket.conn.deletePending(this.name);
     this.sockets.set(socket.id, socket);
+    this.admitting--;
     socket._onconnect(recovery);
     if (after !== undefined) for (const packet of after) socket.conn.push(packet);
     this.announce(socket);
@@ -242,9 +264,27 @@ export class Namespace<
     }
   }
 
-  /** Forgets a disconnected socket. */
+  /** Forgets a disconnected socket; an emptied child goes too with `cleanupEmptyChildNamespaces`. */
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.sockets.get(socket.id) === socket) this.sockets.delete(socket.id);
+    this.removeIfEmpty();
+  }
+
+  /** A CONNECT that `_add` took ended without a socket (refused, or its connection went away). */
+  _admissionEnded(): void {
+    this.admitting--;
+    // a child created for a CONNECT that failed would otherwise stay, empty, for good
+    this.removeIfEmpty();
+  }
+
+  /**
+   * Socket.IO's `cleanupEmptyChildNamespaces` (socket.io/lib/parent-namespace.ts): a child of a
+   * dynamic namespace with no socket left is removed, and re-created on the next CONNECT.
+   */
+  private removeIfEmpty(): void {
+    const parent = this.parent;
+    if (parent === undefined || !this.server.options.cleanupEmptyChildNamespaces) return;
+    if (this.sockets.size === 0 && this.admitting === 0) parent.removeChild(this);
   }
 
   reportError(err: unknown): void {

@@ -1,6 +1,6 @@
 import type { Packet } from "@roomcast/protocol";
 import { Adapter, type AdapterNamespace, type SocketDetails } from "../broadcast/adapter.js";
-import { Namespace, type NamespaceHost } from "./namespace.js";
+import { Namespace, type ChildNamespaceOwner, type NamespaceHost } from "./namespace.js";
 import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import type { DefaultEventsMap, EventsMap } from "../typed-events.js";
 import type { BroadcastOptions, Room, SocketId } from "../types.js";
@@ -89,7 +89,10 @@ export class ParentNamespace<
   EmitEvents extends EventsMap = ListenEvents,
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   SocketData = any,
-> extends Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
+>
+  extends Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+  implements ChildNamespaceOwner
+{
   readonly children = new Set<Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
 
   constructor(
@@ -113,6 +116,22 @@ export class ParentNamespace<
     const child = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this.server, name, this);
     this.children.add(child);
     return child;
+  }
+
+  /**
+   * Drops an emptied child (option `cleanupEmptyChildNamespaces`): it leaves `children` (so
+   * broadcasts here no longer reach it), its adapter and recovery store are closed, and the
+   * server forgets it. Its recovery sessions go with it, as in Socket.IO, unless the store keeps
+   * them elsewhere (Redis): the re-created child then finds them.
+   */
+  removeChild(child: Namespace<any, any, any, any>): void {
+    if (!this.children.delete(child)) return;
+    this.server._removeNamespace(child);
+    const logger = this.server.options.logger;
+    void Promise.resolve()
+      .then(() => child.adapter.close())
+      .then(() => child.recovery?.close())
+      .catch((err) => logger.error(`closing the adapter of ${child.name} failed`, err));
   }
 
   /** Tests `name` with the matcher; errors and throws count as "no match". */

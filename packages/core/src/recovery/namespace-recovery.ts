@@ -20,6 +20,8 @@ export interface RecoveryHost {
   _admit(socket: Socket<any, any, any, any>, skip: boolean, admitted: () => void, gone: () => void): void;
   /** Registers the socket, sends CONNECTED with `info`, then `after`, then announces "connection". */
   _complete(socket: Socket<any, any, any, any>, info: Record<string, unknown>, after: OutgoingPacket[]): void;
+  /** The CONNECT ended without a socket after `_admit` let it in (its connection went away meanwhile). */
+  _admissionEnded(): void;
 }
 
 /** What a namespace's recovery has done, for operators. */
@@ -172,6 +174,7 @@ export class NamespaceRecovery {
       this.abandon(socket);
       conn.deletePending(nsp.name);
       if (session !== undefined) this.keep(session);
+      nsp._admissionEnded();
       return true;
     };
     const fresh = (): void => {
@@ -222,7 +225,7 @@ export class NamespaceRecovery {
     const limit = this.nsp.options.maxBufferedBytes / 2;
     let bytes = 0;
     for (const packet of replayed) {
-      bytes += packet.payload(conn.codec).length;
+      bytes += conn.encodedLength(packet);
       if (bytes > limit) return true;
     }
     return false;

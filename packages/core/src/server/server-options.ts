@@ -2,8 +2,21 @@ import type { IncomingMessage } from "node:http";
 import type { AdapterConstructor } from "../broadcast/adapter.js";
 import { Adapter } from "../broadcast/adapter.js";
 import type { ConnectionStateRecoveryOptions } from "../recovery/recovery-store.js";
-import { validateRateLimit, type RateLimitOptions } from "../connection/rate-limiter.js";
+import type { RateLimitOptions } from "../connection/rate-limiter.js";
 import type { ShutdownOptions } from "./shutdown.js";
+import { resolveCors, type AllowedOrigins, type CorsOptions, type CorsOptionsDelegate, type CorsSetting } from "./cors-options.js";
+import { isPlainObject } from "./option-checks.js";
+import { OPTION_TABLE, unknownOptionError } from "./option-table.js";
+import {
+  DEFAULT_UPGRADE_TIMEOUT,
+  NATIVE_TRANSPORTS,
+  resolveSocketIo,
+  type SocketIoEndpoint,
+  type SocketIoOptions,
+  type TransportName,
+} from "./socketio-options.js";
+
+export type { AllowedOrigins } from "./cors-options.js";
 
 /** Where the server reports errors nobody listens for (a handler that threw, a bad peer). */
 export interface Logger {
@@ -14,11 +27,8 @@ export interface Logger {
 /** `allowRequest` answers through `callback(err, ok)`: an error message and/or false reject the upgrade. */
 export type AllowRequest = (req: IncomingMessage, callback: (err: string | null | undefined, ok: boolean) => void) => void;
 
-/** Origins allowed to open a connection: exact strings, patterns, or a predicate. */
-export type AllowedOrigins = (string | RegExp)[] | ((origin: string | undefined) => boolean);
-
 export interface ServerOptions {
-  /** Only upgrade requests whose path is exactly this are handled. */
+  /** Path of roomcast's own endpoint (matched exactly); socket.io-clients use `socketio.path`. */
   path: string;
   /** Milliseconds between server heartbeats. */
   pingInterval: number;
@@ -28,14 +38,52 @@ export interface ServerOptions {
   connectTimeout: number;
   /** Largest inbound message in bytes; a bigger one closes that connection with 1009. */
   maxPayload: number;
-  /** Socket.IO's name for `maxPayload`; used when `maxPayload` is not given. */
+  /** Socket.IO's name for `maxPayload` (input only: `resolveOptions` folds it into `maxPayload`). */
   maxHttpBufferSize?: number;
   /** permessage-deflate: `true`, `false` or ws's options object. */
   perMessageDeflate: boolean | Record<string, unknown>;
   /** Decides whether an upgrade may proceed; rejection answers 403 ERR_REQUEST_REJECTED. */
   allowRequest: AllowRequest | undefined;
-  /** When set, an upgrade whose `Origin` does not match is answered 403 ERR_ORIGIN_REJECTED. */
-  allowedOrigins: AllowedOrigins | undefined;
+  /**
+   * Which origins may connect, with Socket.IO's semantics (the `cors` package's options, or a
+   * delegate `(req, callback)`). Unset: every origin, and no CORS headers. Set: a WebSocket
+   * upgrade from a refused `Origin` is answered 403 ERR_ORIGIN_REJECTED, and long-polling
+   * responses carry the Access-Control-* headers (see transport/cors-policy.ts).
+   */
+  cors: CorsSetting | undefined;
+  /**
+   * roomcast's name for `cors.origin` (input only: `resolveOptions` folds it into `cors`). A list
+   * lets requests without `Origin` (not browsers) through; a predicate decides for them too.
+   */
+  allowedOrigins?: AllowedOrigins;
+  /**
+   * The Socket.IO endpoint (Engine.IO v4 + Socket.IO v5) for unmodified socket.io-clients, or
+   * false. Input: `true` or `{ path?, polling? }`; resolved: its path (ending with "/") and
+   * whether it serves long-polling.
+   */
+  socketio: false | SocketIoEndpoint;
+  /**
+   * Transports served (Engine.IO's option): ["websocket"] without `socketio` (roomcast's own
+   * endpoint is WebSocket only); with it, those of the Socket.IO endpoint, by default
+   * ["polling", "websocket"].
+   */
+  transports: readonly TransportName[];
+  /** Whether a long-polling session of the Socket.IO endpoint may upgrade to WebSocket. */
+  allowUpgrades: boolean;
+  /** Milliseconds a probe WebSocket has to complete an upgrade from long-polling. */
+  upgradeTimeout: number;
+  /**
+   * On an HTTP server the app owns: end an upgrade request for a path nobody serves once
+   * `destroyUpgradeTimeout` ms passed without anyone answering it (Engine.IO's attach option).
+   */
+  destroyUpgrade: boolean;
+  /** Milliseconds an unanswered upgrade for another path may wait before `destroyUpgrade` ends it. */
+  destroyUpgradeTimeout: number;
+  /**
+   * Remove a child of a dynamic namespace (`io.of(/re/)`, `io.of(fn)`) when its last socket
+   * leaves: its adapter is closed and the next CONNECT to that name creates it anew.
+   */
+  cleanupEmptyChildNamespaces: boolean;
   /** Open connections per remote address; 0 means unlimited. */
   maxConnectionsPerIp: number;
   /** Namespaces one connection may join; beyond, CONNECT_ERROR ERR_TOO_MANY_NAMESPACES. */
@@ -85,8 +133,23 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   perMessageDeflate: false,
   /* unset: every upgrade that passes the origin check proceeds */
   allowRequest: undefined,
-  /* unset: every origin, as Socket.IO does for WebSocket upgrades */
-  allowedOrigins: undefined,
+  /* unset: every origin and no CORS headers, as Socket.IO does without its cors option */
+  cors: undefined,
+  /* off: roomcast's own protocol only; the Socket.IO endpoint is opted into for a migration */
+  socketio: false,
+  /* what is served: WebSocket only without `socketio`; with it, Engine.IO's ["polling", "websocket"]
+     (long-polling first, since it passes every proxy, then the upgrade) unless narrowed */
+  transports: NATIVE_TRANSPORTS,
+  /* Engine.IO's: a polling session moves to WebSocket as soon as the probe succeeds */
+  allowUpgrades: true,
+  /* Engine.IO's: 10 s for the probe, enough for a slow mobile link */
+  upgradeTimeout: DEFAULT_UPGRADE_TIMEOUT,
+  /* Engine.IO's: an upgrade nobody answers would otherwise hold its socket open forever */
+  destroyUpgrade: true,
+  /* Engine.IO's: 1 s leaves another upgrade listener of the app time to answer */
+  destroyUpgradeTimeout: 1000,
+  /* Socket.IO's: off, so a child namespace's listeners and state survive its last socket */
+  cleanupEmptyChildNamespaces: false,
   /* unlimited: behind a load balancer every peer has the balancer's address */
   maxConnectionsPerIp: 0,
   /* generous for real apps (a few namespaces each), small enough to bound per-connection state */
@@ -114,17 +177,62 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   connectionStateRecovery: undefined,
 };
 
-/** Merges user options over the defaults (and maps Socket.IO's `maxHttpBufferSize`). */
-export function resolveOptions(options: Partial<ServerOptions> = {}): ServerOptions {
+/**
+ * What `new Server(srv, options)` accepts: every ServerOptions field, Socket.IO's names for them
+ * (`maxHttpBufferSize`, `cors: true`, `socketio: true`), and Socket.IO options given the one value
+ * that states what roomcast does anyway.
+ */
+export interface ServerOptionsInput extends Partial<Omit<ServerOptions, "cors" | "socketio" | "shutdown">> {
+  /** Either field may be left out: it keeps its default. */
+  shutdown?: Partial<ShutdownOptions>;
+  /** `true` is `{}` (every origin, answered with `*`); `false` is off. */
+  cors?: boolean | CorsOptions | CorsOptionsDelegate;
+  /** `true` is `{ path: "/socket.io/", polling: true }`; `false` (the default) is off. */
+  socketio?: boolean | SocketIoOptions;
+  serveClient?: false;
+  allowEIO3?: false;
+  httpCompression?: false;
+  cookie?: false;
+  addTrailingSlash?: boolean;
+}
+
+/**
+ * Checks every given option and merges them over the defaults. Options set to `undefined` count
+ * as not given.
+ *
+ * @throws TypeError naming the option: an unknown option (with the nearest known name), a
+ *   Socket.IO option roomcast does not support (with what to use instead), a value of the wrong
+ *   type or range (with the expected type), or options that contradict each other
+ *   (`maxPayload` and `maxHttpBufferSize` differing, `cors` and `allowedOrigins` both set…).
+ * @throws RangeError for a `rateLimit` out of range (as documented in docs/ERRORS.md).
+ */
+export function resolveOptions(options: ServerOptionsInput = {}): ServerOptions {
+  if (!isPlainObject(options as unknown)) throw new TypeError("the server options must be an object");
+  const given: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const rule = Object.hasOwn(OPTION_TABLE, key) ? OPTION_TABLE[key] : undefined;
+    if (rule === undefined) throw unknownOptionError(key);
+    rule.check(value, key);
+    given[key] = value;
+  }
   const resolved: ServerOptions = { ...DEFAULT_OPTIONS };
-  for (const key of Object.keys(options) as (keyof ServerOptions)[]) {
-    if (options[key] !== undefined) (resolved as unknown as Record<string, unknown>)[key] = options[key];
+  for (const key of Object.keys(DEFAULT_OPTIONS) as (keyof ServerOptions)[]) {
+    if (given[key] !== undefined) (resolved as unknown as Record<string, unknown>)[key] = given[key];
   }
   // A partial `shutdown` keeps the other default rather than leaving it undefined.
-  if (options.shutdown !== undefined) resolved.shutdown = { ...DEFAULT_OPTIONS.shutdown, ...options.shutdown };
-  validateRateLimit(resolved.rateLimit);
-  if (options.maxPayload === undefined && options.maxHttpBufferSize !== undefined) {
-    resolved.maxPayload = options.maxHttpBufferSize;
+  if (options.shutdown !== undefined) {
+    const { batchSize, batchIntervalMs } = options.shutdown;
+    resolved.shutdown = { batchSize: batchSize ?? DEFAULT_OPTIONS.shutdown.batchSize, batchIntervalMs: batchIntervalMs ?? DEFAULT_OPTIONS.shutdown.batchIntervalMs };
   }
+  const { maxPayload, maxHttpBufferSize } = options;
+  if (maxHttpBufferSize !== undefined) {
+    if (maxPayload !== undefined && maxPayload !== maxHttpBufferSize) {
+      throw new TypeError('options "maxPayload" and "maxHttpBufferSize" are the same limit and differ: give one');
+    }
+    resolved.maxPayload = maxHttpBufferSize;
+  }
+  resolved.cors = resolveCors(options.cors, options.allowedOrigins);
+  Object.assign(resolved, resolveSocketIo({ ...options, path: resolved.path }));
   return resolved;
 }

@@ -1,21 +1,20 @@
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
-import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
-import { CloseCode, ErrorCode, MAX_ACK_ID, PacketType, Subprotocol, jsonCodec, type ConnectPacket } from "@roomcast/protocol";
-import { msgpackCodec } from "@roomcast/protocol/msgpack";
+import type { IncomingMessage, Server as HttpServer } from "node:http";
+import { CloseCode, ErrorCode, MAX_ACK_ID, PacketType, type ConnectPacket } from "@roomcast/protocol";
 import type { AdapterConstructor } from "../broadcast/adapter.js";
 import type { BroadcastOperator } from "../broadcast/broadcast-operator.js";
 import { BroadcastSurface } from "../broadcast/broadcast-surface.js";
-import { Connection, ConnectionWebSocket, type ConnectionHost } from "../connection/connection.js";
+import { Connection, type ConnectionHost } from "../connection/connection.js";
+import type { Wire } from "../dialect/wire.js";
+import { Engine } from "../engine/engine.js";
+import { HttpEndpoint, type EdgeServer } from "../engine/http-endpoint.js";
 import { collectDebugCounts, type DebugCounts } from "./debug-counts.js";
 import { HeartbeatSweep } from "../connection/heartbeat-sweep.js";
 import { drainInBatches } from "./shutdown.js";
 import { createServerMetrics, type ServerMetrics } from "../metrics.js";
 import { Namespace, type Middleware, type NamespaceHost, type NamespaceReservedEvents } from "../namespace/namespace.js";
 import { ParentNamespace, type NamespaceMatcher } from "../namespace/parent-namespace.js";
-import { resolveOptions, type ServerOptions } from "./server-options.js";
+import { resolveOptions, type ServerOptions, type ServerOptionsInput } from "./server-options.js";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "../typed-events.js";
-import { UpgradeGuard, authFromSubprotocols, negotiateSubprotocol, rejectUpgrade, requestPath } from "../transport/upgrade-guard.js";
 
 /** Local events of the server (those of the main namespace, plus "new_namespace"). */
 export interface ServerReservedEvents<
@@ -46,32 +45,33 @@ export class Server<
     ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     SocketData
   >
-  implements ConnectionHost, NamespaceHost
+  implements ConnectionHost, NamespaceHost, EdgeServer
 {
   readonly options: ServerOptions;
   /** Mutable counters; exposed read-only as `metrics`. */
   readonly counters: ServerMetrics = createServerMetrics();
   /** The main namespace, "/". */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-  /** The HTTP server this server is attached to, if any. */
-  httpServer: HttpServer | undefined;
+  /**
+   * The connection layer, as Socket.IO's `io.engine`: `use()` for Connect middlewares
+   * (express-session, passport), the `connection_error`, `initial_headers` and `headers` events,
+   * and `clientsCount`.
+   */
+  readonly engine: Engine;
 
   private adapterClass: AdapterConstructor;
   private readonly namespaces = new Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>();
   private readonly parents: ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] = [];
   private readonly connections = new Set<Connection>();
-  private readonly guard: UpgradeGuard;
   private readonly sweep: HeartbeatSweep;
-  private readonly wss: WebSocketServer;
-  private ownsHttpServer = false;
-  private savedRequestListeners: ((...args: any[]) => void)[] = [];
+  private readonly edge: HttpEndpoint;
   private ackId = 0;
   private closing: Promise<void> | undefined;
 
   /**
    * @param srv an HTTP server to attach to, a port to listen on (a server is created), or the options.
    */
-  constructor(srv?: HttpServer | number | Partial<ServerOptions>, options?: Partial<ServerOptions>) {
+  constructor(srv?: HttpServer | number | ServerOptionsInput, options?: ServerOptionsInput) {
     super();
     if (srv !== undefined && typeof srv === "object" && !isHttpServer(srv)) {
       options = srv;
@@ -79,18 +79,9 @@ export class Server<
     }
     this.options = resolveOptions(options);
     this.adapterClass = this.options.adapter;
-    this.guard = new UpgradeGuard(this.options);
     this.sweep = new HeartbeatSweep(this.options, this.connections);
-    this.wss = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      maxPayload: this.options.maxPayload,
-      perMessageDeflate: this.options.perMessageDeflate,
-      WebSocket: ConnectionWebSocket,
-      handleProtocols: (offered) => negotiateSubprotocol(offered),
-    });
-    // ws emits server-level errors for failed handshakes; the socket is already answered.
-    this.wss.on("error", () => {});
+    this.engine = new Engine(() => this.connections.size);
+    this.edge = new HttpEndpoint(this);
     this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
     this.sockets.on("connect", (socket) => this.emitReserved("connect", socket));
     this.sockets.on("connection", (socket) => this.emitReserved("connection", socket));
@@ -113,11 +104,27 @@ export class Server<
    */
   debugCounts(): DebugCounts {
     const namespaces = new Set([...this.namespaces.values(), ...this.parents]);
-    return collectDebugCounts(namespaces, this.connections, this.guard.trackedAddresses);
+    return collectDebugCounts(namespaces, this.connections, this.edge.guard.trackedAddresses);
   }
 
-  /** The endpoint path (option `path`). */
-  path(): string {
+  /** The HTTP server this server is attached to, if any. */
+  get httpServer(): HttpServer | undefined {
+    return this.edge.httpServer;
+  }
+
+  /** EdgeServer: true once `close()` began. */
+  get isClosing(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /**
+   * The path of roomcast's own endpoint (option `path`).
+   *
+   * @throws TypeError when given a value: paths are options of the constructor (Socket.IO's
+   *   setter form is not offered, so a late change cannot be silently ignored)
+   */
+  path(...value: unknown[]): string {
+    if (value.length > 0) throw new TypeError("io.path(value) is not supported: set path (or socketio.path) in new Server(options)");
     return this.options.path;
   }
 
@@ -129,6 +136,11 @@ export class Server<
     this.adapterClass = constructor;
     for (const nsp of this.namespaces.values()) nsp.initAdapter();
     return this;
+  }
+
+  /** NamespaceHost: an emptied dynamic child is forgotten, so the next CONNECT to its name creates a new one. */
+  _removeNamespace(nsp: Namespace<any, any, any, any>): void {
+    if (this.namespaces.get(nsp.name) === nsp) this.namespaces.delete(nsp.name);
   }
 
   /** Runs `io.on(...)` listeners for a server-side event another node sent to the main namespace. */
@@ -145,105 +157,48 @@ export class Server<
     return (this.sockets as unknown as { newBroadcastOperator(): BroadcastOperator<EmitEvents, SocketData> }).newBroadcastOperator();
   }
 
-  /** Attaches to an HTTP server, or creates one listening on `port`. */
-  attach(srv: HttpServer | number): this {
-    if (this.httpServer) throw new Error("this server is already attached");
-    if (typeof srv === "number") {
-      const server = createServer();
-      this.ownsHttpServer = true;
-      this.bind(server);
-      server.listen(srv);
-      return this;
+  /**
+   * Attaches to an HTTP server, or creates one listening on `port`.
+   *
+   * @throws TypeError when given options (Socket.IO accepts them here; roomcast reads every
+   *   option once, in the constructor, so none can be dropped on the way), or when already attached
+   */
+  attach(srv: HttpServer | number, ...options: unknown[]): this {
+    if (options.length > 0 && options[0] !== undefined) {
+      throw new TypeError("attach()/listen() take no options: pass them to new Server(options), then call io.attach(httpServer)");
     }
-    this.bind(srv);
+    this.edge.attach(srv);
     return this;
   }
 
   /** Same as `attach`. */
-  listen(srv: HttpServer | number): this {
-    return this.attach(srv);
+  listen(srv: HttpServer | number, ...options: unknown[]): this {
+    return this.attach(srv, ...options);
   }
 
-  private bind(server: HttpServer): void {
-    this.httpServer = server;
-    server.on("upgrade", this.onUpgrade);
-    // Plain requests to our path get 426; everything else goes to the listeners already there.
-    this.savedRequestListeners = server.listeners("request") as ((...args: any[]) => void)[];
-    server.removeAllListeners("request");
-    server.on("request", this.onRequest);
-  }
-
-  private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (requestPath(req.url) === this.options.path) {
-      const body = JSON.stringify({ message: "this endpoint only accepts WebSocket upgrades" });
-      res.writeHead(426, { "Content-Type": "application/json", Upgrade: "websocket", Connection: "Upgrade" });
-      res.end(body);
-      return;
-    }
-    if (this.savedRequestListeners.length === 0) {
-      res.writeHead(404).end();
-      return;
-    }
-    for (const listener of this.savedRequestListeners) listener.call(this.httpServer, req, res);
-  };
-
-  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (requestPath(req.url) !== this.options.path) {
-      // Someone else's upgrade, unless nobody else can be listening on a server we created.
-      if (this.ownsHttpServer) socket.destroy();
-      return;
-    }
-    const onEarlyError = (): void => {
-      socket.destroy();
-    };
-    socket.on("error", onEarlyError);
-    if (this.closing) {
-      rejectUpgrade(socket, { status: 503, code: ErrorCode.SERVER_CLOSED, message: "server is closing" });
-      return;
-    }
-    this.guard.check(req, (rejection) => {
-      if (rejection) {
-        this.counters.upgradesRejected++;
-        rejectUpgrade(socket, rejection);
-        return;
-      }
-      const address = req.socket.remoteAddress;
-      if (socket.destroyed || this.closing) {
-        this.guard.release(address);
-        socket.destroy();
-        return;
-      }
-      let accepted = false;
-      if (this.options.maxConnectionsPerIp > 0) {
-        // ws answers a malformed handshake itself and never calls back: free the slot then.
-        socket.once("close", () => {
-          if (!accepted) this.guard.release(address);
-        });
-      }
-      socket.off("error", onEarlyError);
-      this.wss.handleUpgrade(req, socket, head, (ws) => {
-        accepted = true;
-        this.accept(ws, req);
-      });
-    });
-  };
-
-  private accept(ws: WebSocket, req: IncomingMessage): void {
-    const codec = ws.protocol === Subprotocol.MSGPACK ? msgpackCodec : jsonCodec;
-    const auth = authFromSubprotocols(req.headers["sec-websocket-protocol"]);
-    const conn = new Connection(ws, req, codec, this, auth);
+  /** EdgeServer: a transport is ready (a WebSocket, or an Engine.IO session), so a Connection opens. */
+  openConnection(wire: Wire, req: IncomingMessage, auth: Record<string, unknown> | undefined, pingFromStart: boolean, id?: string): void {
+    const conn = new Connection(wire, req, this, auth, pingFromStart, id);
     this.connections.add(conn);
     this.sweep.start();
     this.counters.connections++;
     this.counters.connectionsOpened++;
-    if (this.closing) conn.close(CloseCode.SERVICE_RESTART, "server shutting down", "server shutting down");
+    if (this.closing) {
+      conn.close(CloseCode.SERVICE_RESTART, "server shutting down", "server shutting down");
+      return;
+    }
+    try {
+      this.engine.emit("connection", conn);
+    } catch (err) {
+      this.reportError(err);
+    }
   }
 
   /** ConnectionHost: a connection ended. */
   connectionClosed(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
     this.counters.connections--;
-    this.guard.release(conn.remoteAddress);
+    this.edge.guard.release(conn.remoteAddress);
   }
 
   /** ConnectionHost: resolves the namespace of a CONNECT (creating a dynamic child if one matches) and admits. */
@@ -371,11 +326,7 @@ export class Server<
     const closed: Promise<void>[] = [];
     // Closing removes a connection from `connections` at once; keep them to cut off laggards.
     const open = [...this.connections];
-    for (const conn of open) {
-      if (conn.ws.readyState !== conn.ws.CLOSED) {
-        closed.push(new Promise<void>((resolve) => conn.ws.once("close", () => resolve())));
-      }
-    }
+    for (const conn of open) closed.push(new Promise<void>((resolve) => conn.onceClosed(resolve)));
     // In batches: clients reconnect elsewhere with jitter, and batches spread that load further.
     await drainInBatches(open, this.options.shutdown, () => this.counters.shutdownBatches++);
     if (closed.length > 0) {
@@ -400,13 +351,11 @@ export class Server<
       }
     }
     this.sweep.stop();
-    this.wss.close();
+    this.edge.close();
     const server = this.httpServer;
     if (server) {
-      server.off("upgrade", this.onUpgrade);
-      server.off("request", this.onRequest);
-      for (const listener of this.savedRequestListeners) server.on("request", listener);
-      this.savedRequestListeners = [];
+      // Unbound only once closed: a request already on its way over a keep-alive connection (a
+      // polling client's last POST) is still answered, or the HTTP server would wait for it forever.
       await new Promise<void>((resolve) => {
         if (!server.listening) {
           resolve();
@@ -415,6 +364,7 @@ export class Server<
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      this.edge.unbind();
     }
   }
 

@@ -10,6 +10,8 @@ import type { Adapter, AdapterSocket } from "../broadcast/adapter.js";
 import { AckRegistry } from "../acks/ack-registry.js";
 import { type AnyListener, notifyCatchAll, withoutCatchAll } from "./catch-all-listeners.js";
 import { BroadcastOperator, assertNotReserved } from "../broadcast/broadcast-operator.js";
+import type { IncomingMessage } from "node:http";
+import type { Client } from "../connection/client.js";
 import type { Connection, ConnectionSocket } from "../connection/connection.js";
 import type { SocketNamespace } from "./socket-namespace.js";
 import { OutgoingPacket } from "../dialect/outgoing-packet.js";
@@ -97,6 +99,20 @@ export class Socket<
     super();
     this.id = id ?? nsp.createSocketId();
     this.handshake = conn._handshakeFor(auth);
+  }
+
+  /**
+   * The HTTP request that opened this socket's connection (Socket.IO's `socket.request`): the
+   * WebSocket upgrade, or the handshake request of a long-polling session. What `io.engine.use()`
+   * middlewares set on it (`request.session`, `request.user`) is there.
+   */
+  get request(): IncomingMessage {
+    return this.conn.request;
+  }
+
+  /** The client behind every namespace socket of this connection (`client.conn`, `client.request`). */
+  get client(): Client {
+    return this.conn.client;
   }
 
   get disconnected(): boolean {

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { AUTH_SUBPROTOCOL_PREFIX, ErrorCode, Subprotocol } from "@roomcast/protocol";
-import type { AllowedOrigins, ServerOptions } from "../server/server-options.js";
+import type { ServerOptions } from "../server/server-options.js";
+import { CorsPolicy } from "./cors-policy.js";
 
 /** Why an upgrade was refused: the HTTP status and the `{code, message}` body sent back. */
 export interface UpgradeRejection {
@@ -17,18 +18,6 @@ export function requestPath(url: string | undefined): string {
   if (!url) return "/";
   const q = url.indexOf("?");
   return q === -1 ? url : url.slice(0, q);
-}
-
-export function originAllowed(origin: string | undefined, allowed: AllowedOrigins | undefined): boolean {
-  if (allowed === undefined) return true;
-  if (typeof allowed === "function") return allowed(origin);
-  // Browsers always send Origin; a client without one is not a browser, and Origin checks only
-  // protect browsers (any other client can forge the header anyway).
-  if (origin === undefined) return true;
-  for (const entry of allowed) {
-    if (typeof entry === "string" ? entry === origin : entry.test(origin)) return true;
-  }
-  return false;
 }
 
 const OURS: ReadonlySet<string> = new Set([Subprotocol.JSON, Subprotocol.MSGPACK]);
@@ -73,28 +62,35 @@ export function rejectUpgrade(socket: Duplex, rejection: UpgradeRejection): void
 }
 
 /**
- * Everything decided before a WebSocket exists: origin allowlist, `allowRequest` and the
- * per-address connection limit. A slot taken by `check` is handed back with `release`.
+ * Everything decided before a WebSocket exists: the origin check (option `cors`), `allowRequest`
+ * and the per-address connection limit. A slot taken by `check` is handed back with `release`.
  */
 export class UpgradeGuard {
+  /**
+   * The server's origin check, shared with the long-polling transport: `cors.handle(req, res, done)`
+   * answers preflights and refused origins and hands back the CORS headers of a response.
+   */
+  readonly cors: CorsPolicy;
   private readonly perIp = new Map<string, number>();
 
-  constructor(private readonly options: ServerOptions) {}
+  constructor(private readonly options: ServerOptions) {
+    this.cors = new CorsPolicy(options.cors, options.logger);
+  }
 
   /** Calls back with a rejection, or with undefined after reserving a per-address slot. */
   check(req: IncomingMessage, done: (rejection: UpgradeRejection | undefined) => void): void {
-    const { allowedOrigins, allowRequest, maxConnectionsPerIp } = this.options;
-    const origin = req.headers.origin;
-    let allowed: boolean;
-    try {
-      allowed = originAllowed(origin, allowedOrigins);
-    } catch {
-      allowed = false;
-    }
-    if (!allowed) {
-      done({ status: 403, code: ErrorCode.ORIGIN_REJECTED, message: "origin not allowed" });
+    if (!this.cors.enabled) {
+      this.afterOrigin(req, done);
       return;
     }
+    this.cors.checkOrigin(req, (allowed) => {
+      if (allowed) this.afterOrigin(req, done);
+      else done({ status: 403, code: ErrorCode.ORIGIN_REJECTED, message: "origin not allowed" });
+    });
+  }
+
+  private afterOrigin(req: IncomingMessage, done: (rejection: UpgradeRejection | undefined) => void): void {
+    const { allowRequest, maxConnectionsPerIp } = this.options;
     const admit = (): void => {
       if (maxConnectionsPerIp > 0) {
         const ip = req.socket.remoteAddress ?? "";

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { io as connect, type Socket as ClientSocket } from "@roomcast/client";
-import { type AdapterConstructor, type ClusterAdapter, Server } from "@roomcast/core";
+import { type AdapterConstructor, type ClusterAdapter, Server, type ServerOptionsInput } from "@roomcast/core";
 import { Redis } from "ioredis";
 
 export const quietLogger = { warn: () => {}, error: () => {} };
@@ -15,8 +15,8 @@ export interface RedisNode {
 }
 
 /** Sockets join `auth.rooms`; events received are recorded per client by `recordingClient`. */
-export async function startNode(adapter: AdapterConstructor, clients: Redis[]): Promise<RedisNode> {
-  const io = new Server(0, { adapter, logger: quietLogger });
+export async function startNode(adapter: AdapterConstructor, clients: Redis[], options: ServerOptionsInput = {}): Promise<RedisNode> {
+  const io = new Server(0, { adapter, logger: quietLogger, ...options });
   io.on("connection", (socket) => {
     const auth = socket.handshake.auth as { rooms?: string[] };
     if (auth.rooms) socket.join(auth.rooms);

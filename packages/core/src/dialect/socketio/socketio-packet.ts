@@ -1,4 +1,4 @@
-import { type Packet, PacketType } from "@roomcast/protocol";
+import { ErrorCode, type Packet, PacketType } from "@roomcast/protocol";
 import { extractAttachments, hasBinary } from "./binary-attachments.js";
 
 /** Socket.IO protocol v5 packet types: the first character of a packet's text. */
@@ -32,6 +32,17 @@ function namespacePrefix(nsp: string): string {
 
 function textOnly(text: string): EncodedSocketIoPacket {
   return { text, attachments: NO_ATTACHMENTS };
+}
+
+/**
+ * True for the `data` roomcast adds when it refuses an unknown namespace (`{code}` for its own
+ * clients). Socket.IO v5 refuses one with exactly `{"message":"Invalid namespace"}`, which its
+ * protocol test suite compares byte for byte, so this dialect leaves that `data` out.
+ */
+function isUnknownNamespace(data: unknown): boolean {
+  if (typeof data !== "object" || data === null) return false;
+  const keys = Object.keys(data);
+  return keys.length === 1 && (data as { code?: unknown }).code === ErrorCode.UNKNOWN_NAMESPACE;
 }
 
 /**
@@ -70,7 +81,8 @@ function encodeArguments(
  *
  * - CONNECTED → CONNECT `0[/nsp,]{"sid":…[,"pid":…]}` (`pid` only when `info.pid` is set: a
  *   Socket.IO client treats the session as recovered when the pid it presented comes back).
- * - CONNECT_ERROR → `4[/nsp,]{"message":…[,"data":…]}`.
+ * - CONNECT_ERROR → `4[/nsp,]{"message":…[,"data":…]}`; an unknown namespace's refusal without
+ *   the `{code}` data roomcast's own dialect carries.
  * - DISCONNECT → `1[/nsp,]` (just `1` for the main namespace).
  * - EVENT → `2[/nsp,][id]["name",…]`, or BINARY_EVENT `5<n>-[/nsp,][id][…]` with
  *   `{"_placeholder":true,"num":i}` in place of each binary value (Buffer, ArrayBuffer, any
@@ -103,7 +115,7 @@ export function encodeSocketIoPacket(packet: Packet): EncodedSocketIoPacket {
     }
     case PacketType.CONNECT_ERROR: {
       // JSON.stringify leaves `data` out when it is undefined, as Socket.IO servers do
-      const body = { message: packet.message, data: packet.data };
+      const body = { message: packet.message, data: isUnknownNamespace(packet.data) ? undefined : packet.data };
       return textOnly(SocketIoPacketType.CONNECT_ERROR + namespacePrefix(packet.nsp) + JSON.stringify(body));
     }
     case PacketType.DISCONNECT:

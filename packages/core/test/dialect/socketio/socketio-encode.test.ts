@@ -46,8 +46,13 @@ describe("encodeSocketIoPacket (Socket.IO v5, server to client)", () => {
     });
 
     it("carries data when there is some", () => {
-      const packet: Packet = { type: PacketType.CONNECT_ERROR, nsp: "/", message: "no", data: { code: "ERR_UNKNOWN_NAMESPACE" } };
-      expect(text(packet)).toBe('4{"message":"no","data":{"code":"ERR_UNKNOWN_NAMESPACE"}}');
+      const packet: Packet = { type: PacketType.CONNECT_ERROR, nsp: "/", message: "no", data: { code: "ERR_TOO_MANY_NAMESPACES" } };
+      expect(text(packet)).toBe('4{"message":"no","data":{"code":"ERR_TOO_MANY_NAMESPACES"}}');
+    });
+
+    it("refuses an unknown namespace in Socket.IO's exact form, without roomcast's code", () => {
+      const packet: Packet = { type: PacketType.CONNECT_ERROR, nsp: "/random", message: "Invalid namespace", data: { code: "ERR_UNKNOWN_NAMESPACE" } };
+      expect(text(packet)).toBe('4/random,{"message":"Invalid namespace"}');
     });
   });
 
