@@ -16,4 +16,9 @@ export default tseslint.config(
     files: ["**/*.mjs", "**/*.js", "**/*.cjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", URL: "readonly", Buffer: "readonly" } },
   },
+  {
+    // The examples' page scripts run in the browser, next to the socket.io-client bundle's global `io`.
+    files: ["examples/*/public/**/*.js"],
+    languageOptions: { globals: { document: "readonly", location: "readonly", URLSearchParams: "readonly", CSS: "readonly", io: "readonly" } },
+  },
 );
