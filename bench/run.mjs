@@ -3,7 +3,7 @@
  * pnpm bench: roomcast vs Socket.IO 4.8 (websocket transport) vs bare ws, side by side in one run.
  *
  *   node bench/run.mjs [--quick] [--only=fanout,latency,acks,memory,crossnode,size,scale]
- *                      [--systems=roomcast,socketio,ws,ws-ref] [--profile]
+ *                      [--systems=roomcast,socketio,ws,ws-ref,roomcast-sio] [--profile]
  *
  * Prints one table and writes bench/results/<timestamp>.json and .md plus bench/results/latest.md.
  * A benchmark, not a test: it exits 0 whatever the numbers are. Every workload has a deadline after
@@ -117,7 +117,7 @@ async function main() {
   if (profileDir) results.profiles = summariseProfiles(profileDir);
 
   const rows = tabulate(results);
-  results.table = rows.map(({ label, values, target }) => ({ label, values, target }));
+  results.table = rows.map(({ label, columns, values, target }) => ({ label, columns, values, target }));
   console.log(`\n${textTable(rows)}\n`);
   for (const e of results.errors) console.log(`error: ${e.workload}: ${e.error}`);
 
@@ -154,6 +154,9 @@ function markdown(results, rows) {
     markdownTable(rows),
     "",
     "rc/SIO, rc/ws, rc/ws-ref: roomcast's figure divided by the other system's (lower is better for CPU, latency, memory and size; higher for throughput).",
+    "",
+    "Rows ending in \"Socket.IO dialect\": the roomcast column is roomcast serving Socket.IO's own protocol (`socketio: true`, system roomcast-sio) " +
+      "to the same raw Engine.IO/Socket.IO clients as Socket.IO, so rc/SIO there is roomcast-sio divided by Socket.IO.",
     "",
   ];
   if (results.errors.length) {

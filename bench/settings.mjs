@@ -3,11 +3,13 @@
  * a shared 2-core machine usable. `systems` lists who takes part in each workload.
  */
 const ALL = ["roomcast", "socketio", "ws", "ws-ref"];
+/* roomcast's Socket.IO endpoint, against Socket.IO with the same clients; last, so the others run as before */
+const SIO_DIALECT = "roomcast-sio";
 
 export const full = {
-  fanout: { systems: ALL, clients: 1000, broadcasts: 1000, burstSize: 50, window: 2, clientProcesses: 2, deadlineMs: 180_000 },
-  latency: { systems: ALL, clients: 1000, rate: 50, warmupMs: 2000, durationMs: 10_000, clientProcesses: 2, deadlineMs: 120_000 },
-  acks: { systems: ["roomcast", "socketio", "ws"], clients: 100, warmupMs: 1000, durationMs: 5000, clientProcesses: 1, deadlineMs: 60_000 },
+  fanout: { systems: [...ALL, SIO_DIALECT], clients: 1000, broadcasts: 1000, burstSize: 50, window: 2, clientProcesses: 2, deadlineMs: 180_000 },
+  latency: { systems: [...ALL, SIO_DIALECT], clients: 1000, rate: 50, warmupMs: 2000, durationMs: 10_000, clientProcesses: 2, deadlineMs: 120_000 },
+  acks: { systems: ["roomcast", "socketio", "ws", SIO_DIALECT], clients: 100, warmupMs: 1000, durationMs: 5000, clientProcesses: 1, deadlineMs: 60_000 },
   memory: { systems: ["roomcast", "socketio", "ws"], connections: 10_000, clientProcesses: 4, deadlineMs: 240_000 },
   crossnode: { systems: ["roomcast", "socketio"], clients: 1000, rate: 50, warmupMs: 2000, durationMs: 10_000, deadlineMs: 120_000 },
   size: { deadlineMs: 60_000 },

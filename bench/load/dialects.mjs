@@ -89,4 +89,5 @@ const ws = {
   ackId: (data) => JSON.parse(data.toString())[0],
 };
 
-export const dialects = { roomcast, socketio, ws, "ws-ref": ws };
+/* roomcast-sio is roomcast's Socket.IO endpoint: its clients are Socket.IO's, frame for frame. */
+export const dialects = { roomcast, socketio, "roomcast-sio": socketio, ws, "ws-ref": ws };

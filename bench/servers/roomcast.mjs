@@ -1,11 +1,14 @@
-/** roomcast, set up as its README tells a user to (JSON codec by default; clients pick the codec). */
+/**
+ * roomcast, set up as its README tells a user to (JSON codec by default; clients pick the codec).
+ * `serverOptions` are added to the defaults: roomcast-sio.mjs passes `socketio: true`.
+ */
 import { createServer } from "node:http";
 import { Server } from "@roomcast/core";
 
-export async function start({ host, redisPort }) {
+export async function start({ host, redisPort }, serverOptions = {}) {
   const http = createServer();
   const redisClients = [];
-  const options = {};
+  const options = { ...serverOptions };
   if (redisPort) {
     const { Redis } = await import("ioredis");
     const { createAdapter } = await import("@roomcast/redis-adapter");
