@@ -11,6 +11,8 @@ export interface PollingListener {
    * request was already answered with `err`'s code. Engine.IO ends the session then.
    */
   _onpollingerror(err: ProtocolError): void;
+  /** The waiting GET's connection closed before it was answered: the client is gone. */
+  _onpollingclosed(): void;
 }
 
 /* Engine.IO v4 separates the packets of one polling payload with the record separator. */
@@ -114,9 +116,12 @@ export class PollingTransport {
     }
     this.pendingGet = res;
     this.pendingGetHeaders = { ...headers, ...TEXT_HEADERS };
-    // A client that goes away while its GET waits simply leaves; the heartbeat notices.
+    // A GET closed before it was answered means the client is gone (a cut network, a closed
+    // tab): the session ends now, as Engine.IO ends it, rather than at the next ping timeout.
     res.once("close", () => {
-      if (this.pendingGet === res) this.pendingGet = undefined;
+      if (this.pendingGet !== res) return;
+      this.pendingGet = undefined;
+      if (!this.closed) this.listener?._onpollingclosed();
     });
     if (this.queue.length > 0) this.flush();
     if (this.closing && this.pendingGet === undefined) {

@@ -209,6 +209,13 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
   }
 
   /** @internal the polling transport was misused (overlapping requests, oversize body). */
+  /** @internal the client dropped its waiting GET. */
+  _onpollingclosed(): void {
+    this.closeReason ??= "transport close";
+    this.finish();
+  }
+
+  /** @internal */
   _onpollingerror(err: ProtocolError): void {
     this.closeReason ??= "transport error";
     this.listener?._onprotocolerror(err, false);

@@ -185,3 +185,22 @@ describe("Engine.IO long-polling", () => {
     });
   });
 });
+
+describe("Engine.IO long-polling, a client that goes away", () => {
+  it("ends the session as soon as its waiting GET is dropped, not at the next ping timeout", async () => {
+    const session = await joinedSession();
+    const socket = [...server.io.sockets.sockets.values()].find((s) => s.conn.id === session.sid);
+    expect(socket).toBeDefined();
+    const reason = new Promise<string>((resolve) => socket?.on("disconnect", resolve));
+    const aborted = new AbortController();
+    const waiting = fetch(session.url, { signal: aborted.signal }).catch(() => undefined);
+    await sleep(50);
+    const dropped = performance.now();
+    aborted.abort();
+    await waiting;
+    expect(await reason).toBe("transport close");
+    // well inside pingInterval + pingTimeout (500 ms here)
+    expect(performance.now() - dropped).toBeLessThan(REFERENCE.pingInterval);
+    expect((await session.get()).status).toBe(400);
+  });
+});
