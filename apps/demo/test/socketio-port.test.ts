@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import * as socketIoServer from "socket.io";
 import * as socketIoClient from "socket.io-client";
 import * as roomcastServer from "@roomcast/core";
+import * as roomcastDropIn from "@roomcast/core/socket.io";
 import * as roomcastClient from "@roomcast/client";
 import { type ClientModule, connectUser, type ServerModule, startChatServer } from "./support/socketio-chat-app.js";
 
@@ -12,7 +13,15 @@ import { type ClientModule, connectUser, type ServerModule, startChatServer } fr
 const implementations: [string, ServerModule, ClientModule][] = [
   ["socket.io", socketIoServer as unknown as ServerModule, socketIoClient as unknown as ClientModule],
   ["roomcast", roomcastServer as unknown as ServerModule, roomcastClient as unknown as ClientModule],
+  // Only the server's import changes: unmodified socket.io-clients (polling, then the upgrade).
+  ["socket.io-client on roomcast", roomcastDropIn as unknown as ServerModule, socketIoClient as unknown as ClientModule],
+  ["websocket-only socket.io-client on roomcast", roomcastDropIn as unknown as ServerModule, websocketOnly(socketIoClient as unknown as ClientModule)],
 ];
+
+/** socket.io-client as apps configure it to skip long-polling. */
+function websocketOnly(client: ClientModule): ClientModule {
+  return { io: (url, options) => client.io(url, { ...options, transports: ["websocket"] }) };
+}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -87,13 +96,15 @@ async function runScript(serverModule: ServerModule, clientModule: ClientModule)
 }
 
 describe("porting a Socket.IO app", () => {
-  it("behaves the same on socket.io and roomcast, changing only the imports", async () => {
+  it("behaves the same on socket.io and roomcast, changing only the imports (both, or the server's alone)", async () => {
     const transcripts: Record<string, unknown[]> = {};
     for (const [name, server, client] of implementations) {
       transcripts[name] = await runScript(server, client);
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     }
     expect(transcripts.roomcast).toEqual(transcripts["socket.io"]);
+    expect(transcripts["socket.io-client on roomcast"]).toEqual(transcripts["socket.io"]);
+    expect(transcripts["websocket-only socket.io-client on roomcast"]).toEqual(transcripts["socket.io"]);
     expect(transcripts.roomcast).toContainEqual(["refused", "nickname required", { field: "nickname" }]);
     expect(transcripts.roomcast).toContainEqual(["echoes to sender", [], "other dm recipients", []]);
   });
