@@ -1,5 +1,4 @@
-import type { ManagerCloseReason } from "./manager.js";
-import type { DisconnectDescription } from "./socket.js";
+import type { DisconnectDescription, ManagerCloseReason } from "./disconnect-reasons.js";
 import { TypedEmitter } from "./typed-events.js";
 
 /** Where an {@link Engine}'s connection is: a closed union, as Engine.IO's `readyState`. */

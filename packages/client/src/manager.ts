@@ -5,7 +5,9 @@ import { Backoff } from "./backoff.js";
 import { checkOption, resolveOptions } from "./client-options.js";
 import { Engine } from "./engine.js";
 import { clientJsonCodec } from "./json-codec.js";
-import { type DisconnectDescription, type DisconnectReason, Socket, type SocketOptions } from "./socket.js";
+import type { DisconnectDescription, ManagerCloseReason } from "./disconnect-reasons.js";
+import { Socket, type SocketOptions } from "./socket.js";
+export type { ManagerCloseReason } from "./disconnect-reasons.js";
 import type { Transport, TransportHandlers, TransportOptions } from "./transport/websocket-types.js";
 import { TypedEmitter } from "./typed-events.js";
 import { ReadyState } from "./ready-state.js";
@@ -63,8 +65,6 @@ export interface ManagerOptions extends TransportOptions {
   tryAllTransports?: false;
 }
 
-/** Why the manager's connection closed. "forced close" is a close the client asked for. */
-export type ManagerCloseReason = Exclude<DisconnectReason, "io server disconnect" | "io client disconnect"> | "forced close";
 
 export interface ManagerReservedEvents {
   open: () => void;

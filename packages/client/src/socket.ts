@@ -2,7 +2,9 @@ import { type ConnectedInfo, type ConnectPacket, type EventPacket, type Packet, 
 import { type AckCallback, ackError, AckRegistry } from "./ack/ack-registry.js";
 import { resolveOptions } from "./client-options.js";
 import { type EmitFlags, RetryQueue } from "./ack/retry-queue.js";
-import type { Manager, ManagerCloseReason } from "./manager.js";
+import type { Manager } from "./manager.js";
+import type { DisconnectDescription, DisconnectReason, ManagerCloseReason } from "./disconnect-reasons.js";
+export type { DisconnectDescription, DisconnectReason } from "./disconnect-reasons.js";
 import { ReadyState } from "./ready-state.js";
 import { Recovery } from "./recovery.js";
 import {
@@ -38,23 +40,6 @@ export interface SocketOptions {
    * entry is dropped and counted in `socket.droppedPackets`. Default: 1000.
    */
   maxBufferedPackets?: number;
-}
-
-/** Why a socket disconnected: a closed set, as in Socket.IO. */
-export type DisconnectReason =
-  | "io server disconnect"
-  | "io client disconnect"
-  | "ping timeout"
-  | "transport close"
-  | "transport error"
-  | "parse error";
-
-/** Details of a transport-level disconnect. */
-export interface DisconnectDescription {
-  /** WebSocket close code, when the server closed the connection. */
-  code?: number;
-  reason?: string;
-  error?: Error;
 }
 
 /** `connect_error` payload: a middleware's `err.message` and `err.data`, or a transport error. */

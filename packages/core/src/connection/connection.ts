@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { CloseCode, ErrorCode, type Codec, type ConnectPacket, type Packet, PacketType, ProtocolError } from "@roomcast/protocol";
-import { Client } from "./client.js";
 import { buildHandshake, NO_AUTH } from "./handshake.js";
 import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import type { DialectName, TransportName, Wire, WireListener } from "../dialect/wire.js";
@@ -195,11 +194,6 @@ export class Connection implements WireListener {
   /** True when frames are compressed with permessage-deflate. */
   get deflate(): boolean {
     return this.wire.deflate;
-  }
-
-  /** `socket.client`: made on first read (most apps never read it). */
-  get client(): Client {
-    return new Client(this);
   }
 
   /** Remote address of the TCP peer. */

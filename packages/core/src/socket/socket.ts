@@ -11,7 +11,7 @@ import { AckRegistry } from "../acks/ack-registry.js";
 import { type AnyListener, notifyCatchAll, withoutCatchAll } from "./catch-all-listeners.js";
 import { BroadcastOperator, assertNotReserved } from "../broadcast/broadcast-operator.js";
 import type { IncomingMessage } from "node:http";
-import type { Client } from "../connection/client.js";
+import { Client } from "../connection/client.js";
 import type { Connection, ConnectionSocket } from "../connection/connection.js";
 import type { SocketNamespace } from "./socket-namespace.js";
 import { OutgoingPacket } from "../dialect/outgoing-packet.js";
@@ -112,7 +112,7 @@ export class Socket<
 
   /** The client behind every namespace socket of this connection (`client.conn`, `client.request`). */
   get client(): Client {
-    return this.conn.client;
+    return new Client(this.conn);
   }
 
   get disconnected(): boolean {
