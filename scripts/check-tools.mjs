@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 const tools = [
   { bin: "redis-server", pkg: "redis-server", why: "Redis adapter, cluster and recovery tests" },
   { bin: "redis-cli", pkg: "redis-tools", why: "Redis Cluster test (cluster create)" },
-  { bin: "haproxy", pkg: "haproxy", why: "demo cluster end-to-end tests (load balancer)" },
+  { bin: "haproxy", pkg: "haproxy", why: "demo cluster end-to-end tests, sticky-session tests (load balancer)" },
   { bin: process.env.CHROMIUM_PATH ?? "chromium", pkg: "chromium", why: "browser end-to-end tests" },
 ];
 
