@@ -73,6 +73,18 @@ export const REFUSED: Record<string, string> = {
   transportImplementations: "remove it: the client is WebSocket-only",
 };
 
+/*
+ * Refused options given socket.io-client's own default: that value asks for nothing roomcast
+ * does differently, so code that spells the default out keeps working.
+ */
+const DEFAULTS: Record<string, unknown> = {
+  forceBase64: false,
+  addTrailingSlash: true,
+  closeOnBeforeunload: false,
+  useNativeTimers: false,
+  autoUnref: false,
+};
+
 const WEBSOCKET_ONLY = "(roomcast's client is WebSocket-only)";
 
 /*
@@ -91,11 +103,11 @@ const KINDS: Record<string, [(value: unknown) => boolean, string]> = {
   c: [isNumber(0, Infinity, 1), "a whole number >= 0 or Infinity"],
   p: [isNumber(1, Infinity, 1), "a whole number >= 1 or Infinity"],
   r: [isNumber(0, 1), "a number from 0 to 1"],
-  // socket.io-client without `tryAllTransports` only ever tries the first entry, so a list that
-  // starts with "websocket" asks for what roomcast does, and one that starts elsewhere does not
+  // any list that includes "websocket" ends on a WebSocket with socket.io-client (directly, or by
+  // upgrading from polling), which is where roomcast's client starts; a list without it does not
   t: [
-    (value) => Array.isArray(value) && value[0] === "websocket" && value.every((name) => /^(websocket|polling|webtransport)$/.test(name)),
-    '["websocket"] ' + WEBSOCKET_ONLY,
+    (value) => Array.isArray(value) && value.includes("websocket") && value.every((name) => /^(websocket|polling|webtransport)$/.test(name)),
+    'a list that includes "websocket" ' + WEBSOCKET_ONLY,
   ],
   0: [(value) => value === false, "false " + WEBSOCKET_ONLY],
 };
@@ -109,7 +121,7 @@ const KINDS: Record<string, [(value: unknown) => boolean, string]> = {
 export function checkOption(name: string, value: unknown): void {
   const letter: string | undefined = SUPPORTED[name as keyof typeof SUPPORTED];
   const kind = letter && KINDS[letter];
-  if (value === undefined) return;
+  if (value === undefined || (Object.hasOwn(DEFAULTS, name) && DEFAULTS[name] === value)) return;
   if (letter === "N") return checkTransportOption(name, value);
   if (kind && kind[0](value)) return;
   let got: string;

@@ -37,8 +37,18 @@ export class Engine extends TypedEmitter<Record<never, never>, EngineReservedEve
   constructor(
     /** "opening" while the WebSocket handshake runs, then "open", then "closed" for good. */
     public readyState: EngineReadyState,
+    private readonly drop: () => void = () => {},
   ) {
     super();
+  }
+
+  /**
+   * Drops this connection as a network failure would ("transport close"): the manager then
+   * reconnects per its options, and the server keeps the session for connection-state recovery.
+   * What socket.io-client apps and tests call to simulate a lost connection. No-op unless open.
+   */
+  close(): void {
+    if (this.readyState === "open") this.drop();
   }
 
   /** @internal */

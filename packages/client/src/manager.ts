@@ -213,8 +213,10 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     this._skipReconnect = false;
     this._transportError = undefined;
     this._openCallback = callback;
-    this.engine = new Engine("opening");
     const generation = ++this._generation;
+    this.engine = new Engine("opening", () => {
+      if (generation === this._generation) this._onClose("transport close");
+    });
     const opts = this.opts;
     const codec = opts.codec;
     const json = clientJsonCodec.subprotocol;

@@ -55,6 +55,20 @@ describe("Manager#engine", () => {
     expect(socket.io.engine.readyState).toBe("open");
   });
 
+  it('close() drops the connection as a network failure would: "transport close", then a reconnection', async () => {
+    const socket = clients.connect(server.url, { reconnectionDelay: 10, reconnectionDelayMax: 20 });
+    await once(socket, "connect");
+    const first = socket.io.engine;
+    const disconnected = once<[string]>(socket, "disconnect");
+    first.close();
+    expect((await disconnected)[0]).toBe("transport close");
+    expect(first.readyState).toBe("closed");
+    await once(socket, "connect", 5000);
+    expect(socket.io.engine).not.toBe(first);
+    first.close(); // a closed engine's close() does nothing
+    expect(socket.connected).toBe(true);
+  });
+
   it('emits close "forced close" when the app closes the connection', async () => {
     const socket = clients.connect(server.url);
     await once(socket, "connect");

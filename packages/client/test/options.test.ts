@@ -67,7 +67,14 @@ describe("client options", () => {
 
   describe("refused socket.io-client options", () => {
     it.each(Object.entries(REFUSED))("%s: throws a TypeError naming it and saying what to do instead", (name, instead) => {
-      expect(() => build({ [name]: true })).toThrow(new TypeError(`roomcast: option "${name}" is not supported: ${instead}`));
+      // true everywhere, except for the one option whose socket.io-client default is true
+      const value = name !== "addTrailingSlash";
+      expect(() => build({ [name]: value })).toThrow(new TypeError(`roomcast: option "${name}" is not supported: ${instead}`));
+    });
+
+    it("accepts a refused option given socket.io-client's own default, which asks for nothing different", () => {
+      expect(() => build({ closeOnBeforeunload: false, forceBase64: false, addTrailingSlash: true, useNativeTimers: false, autoUnref: false })).not.toThrow();
+      expect(() => build({ closeOnBeforeunload: true })).toThrow(/"closeOnBeforeunload" is not supported/);
     });
 
     it("points parser to codec", () => {
@@ -122,15 +129,19 @@ describe("client options", () => {
       expect((thrown as Error).message).toContain(expected);
     });
 
-    it.each([["polling"], ["polling", "websocket"], ["webtransport"], ["websocket", "carrier-pigeon"], [], "websocket", [class {}]])(
-      "transports %j: throws a TypeError saying the client is WebSocket-only and to use [\"websocket\"]",
+    it.each([["polling"], ["webtransport"], ["websocket", "carrier-pigeon"], [], "websocket", [class {}]])(
+      "transports %j: throws a TypeError saying the client is WebSocket-only",
       (...transports) => {
         const value = transports.length === 1 && !Array.isArray(transports[0]) ? transports[0] : transports;
         expect(() => build({ transports: value })).toThrow(
-          /^roomcast: option "transports" must be \["websocket"\] \(roomcast's client is WebSocket-only\), got /,
+          /^roomcast: option "transports" must be a list that includes "websocket" \(roomcast's client is WebSocket-only\), got /,
         );
       },
     );
+
+    it("transports: any list with websocket is accepted, socket.io-client's default order included (it ends on a WebSocket too)", () => {
+      for (const transports of [["websocket"], ["websocket", "polling"], ["polling", "websocket"]]) expect(() => build({ transports })).not.toThrow();
+    });
 
     it("tryAllTransports: true throws, since there is nothing else to try", () => {
       expect(() => build({ tryAllTransports: true })).toThrow(`option "tryAllTransports" must be false (roomcast's client is WebSocket-only), got true`);
