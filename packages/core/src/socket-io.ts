@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import { Server as RoomcastServer } from "./server/server.js";
-import type { ServerOptionsInput } from "./server/server-options.js";
+import { DEFAULT_OPTIONS, type ServerOptionsInput } from "./server/server-options.js";
 import type { DefaultEventsMap, EventsMap } from "./typed-events.js";
 
 /**
@@ -13,6 +13,9 @@ function socketIoDefaults(options: ServerOptionsInput | undefined): ServerOption
   const { path, ...rest } = given;
   const socketio = given.socketio ?? true;
   if (path === undefined || socketio === false) return { ...given, socketio };
+  if (path === DEFAULT_OPTIONS.path) {
+    throw new TypeError(`option "path": "${path}" is roomcast's own endpoint; with this import, path is where socket.io-clients connect (default "/socket.io")`);
+  }
   if (typeof socketio === "object" && socketio.path !== undefined) {
     throw new TypeError('options "path" and "socketio.path" both set the Socket.IO endpoint\'s path here; keep one');
   }
@@ -48,6 +51,18 @@ export class Server<
     const optionsFirst = srv !== undefined && typeof srv === "object" && typeof (srv as { listen?: unknown }).listen !== "function";
     if (optionsFirst) super(socketIoDefaults(srv as ServerOptionsInput));
     else super(srv as HttpServer | number | undefined, socketIoDefaults(options));
+  }
+
+  /**
+   * The path socket.io-clients connect to, as Socket.IO's `io.path()` answers (the Socket.IO
+   * endpoint's; roomcast's own is `options.path`).
+   *
+   * @throws TypeError when given a value (paths are constructor options)
+   */
+  override path(...value: unknown[]): string {
+    const own = super.path(...value);
+    const socketio = this.options.socketio;
+    return socketio === false ? own : socketio.path.replace(/\/$/, "");
   }
 }
 

@@ -154,6 +154,16 @@ export class EngineIoEndpoint {
       this.report(req, error, context);
       this.host.rejectUpgrade(socket, { status, code: ROOMCAST_CODE[error.code], message: error.message });
     };
+    if (query.EIO === null && req.headers["sec-websocket-protocol"]?.includes("roomcast.v")) {
+      // A roomcast client pointed at this path (a leftover `path: "/socket.io"`): say where it belongs.
+      this.report(req, EngineIoError.UNSUPPORTED_PROTOCOL_VERSION, { protocol: null });
+      this.host.rejectUpgrade(socket, {
+        status: 400,
+        code: ErrorCode.UNSUPPORTED_PROTOCOL_VERSION,
+        message: `this is the Socket.IO endpoint; roomcast clients connect to ${this.host.options.path}`,
+      });
+      return;
+    }
     if (query.EIO !== "4") return reject(EngineIoError.UNSUPPORTED_PROTOCOL_VERSION, 400, { protocol: query.EIO });
     if (query.transport !== "websocket" || !this.settings.websocket) {
       return reject(EngineIoError.UNKNOWN_TRANSPORT, 400, { transport: query.transport });
