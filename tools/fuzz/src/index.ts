@@ -1,0 +1,12 @@
+export * from "./target.js";
+export { caseFromJson, caseToJson } from "./case-json.js";
+export * from "./edits.js";
+export * from "./value-tweaks.js";
+export * from "./tokens.js";
+export * from "./roomcast-wire.js";
+export * from "./socketio-wire.js";
+export { runTarget, describeError, type Failure, type RunOptions, type TargetReport } from "./run-target.js";
+export { keepRegression, loadRegressionFiles, regressionPath, type RegressionCase, type RegressionFile } from "./regressions.js";
+export { HUNG, withinTime } from "./hang-guard.js";
+export { fingerprint } from "./fingerprint.js";
+export { timed } from "./timed.js";
