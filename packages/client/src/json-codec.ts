@@ -10,5 +10,5 @@ export const clientJsonCodec: Codec = {
   subprotocol: Subprotocol.JSON,
   binary: false,
   encode: (packet) => stringifyJsonFrame(toWire(packet)),
-  decode: (data, _allowed, limits) => decodeServerPacket(parseJsonFrame(data), limits),
+  decode: (data, _allowed, limits) => decodeServerPacket(parseJsonFrame(data, limits), limits),
 };

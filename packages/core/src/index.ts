@@ -17,6 +17,7 @@ export {
   type Logger,
   type AllowRequest,
   type AllowedOrigins,
+  type MiddlewareErrorExposure,
 } from "./server/server-options.js";
 export type { CorsOptions, CorsOptionsDelegate, CorsOriginFunction, CorsStaticOrigin } from "./server/cors-options.js";
 export type { SocketIoEndpoint, SocketIoOptions, TransportName } from "./server/socketio-options.js";

@@ -9,6 +9,8 @@ export interface ServerMetrics {
   connectionsOpened: number;
   /** Upgrade requests answered with an HTTP error (origin, allowRequest, per-IP limit). */
   upgradesRejected: number;
+  /** Requests to an endpoint closed with 408 because their headers took longer than `handshakeTimeout`. */
+  handshakeTimeouts: number;
   /** Packets decoded from peers. */
   packetsReceived: number;
   /** Packets queued for peers (one per recipient). */
@@ -23,7 +25,7 @@ export interface ServerMetrics {
   volatileDrops: number;
   /** Connections closed with 4000 because their outbound buffer passed `maxBufferedBytes`. */
   slowConsumerCloses: number;
-  /** Connections closed for invalid frames (1002, 1003, 1007) or oversized messages (1009). */
+  /** Connections closed for invalid frames (1002, 1003, 1007), oversized messages (1009) or too many pings or packets (4004). */
   protocolErrors: number;
   /** Connections closed with 4001. */
   heartbeatTimeouts: number;
@@ -48,6 +50,7 @@ export function createServerMetrics(): ServerMetrics {
     connections: 0,
     connectionsOpened: 0,
     upgradesRejected: 0,
+    handshakeTimeouts: 0,
     packetsReceived: 0,
     packetsSent: 0,
     framesWritten: 0,

@@ -1,5 +1,6 @@
 import { base64ToBytes, bytesToBase64 } from "./base64.js";
 import { ProtocolError } from "./errors.js";
+import { type DecodeLimits, DEFAULT_DECODE_LIMITS } from "./wire.js";
 
 /*
  * The JSON subprotocol's text, without the packet model: both the full codec (server) and the
@@ -39,12 +40,45 @@ function binaryToJson(_key: string, value: unknown): unknown {
   return value;
 }
 
-function jsonToBinary(_key: string, value: unknown): unknown {
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    const text = (value as Record<string, unknown>)[BINARY_KEY];
-    if (typeof text === "string" && Object.keys(value).length === 1) return base64ToBytes(text);
+function isBinaryObject(record: Record<string, unknown>): boolean {
+  if (typeof record[BINARY_KEY] !== "string") return false;
+  let keys = 0;
+  for (const _ in record) if (++keys > 1) return false;
+  return true;
+}
+
+/**
+ * Turns `{"$bin": base64}` objects back into bytes, in place. Iterative JSON.parse accepts any
+ * depth, so this walk, which recurses, counts levels the way fromWire does (`remaining` for the
+ * wire array) and refuses to go deeper: the frame would be refused for its depth anyway.
+ */
+function reviveBinary(value: unknown, remaining: number): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) {
+    if (remaining === 0) tooDeep();
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === "object" && item !== null) value[i] = reviveBinary(item, remaining - 1);
+    }
+    return value;
   }
-  return value;
+  const record = value as Record<string, unknown>;
+  // bytes are no container for the depth limit, so a binary value is revived at any level
+  if (isBinaryObject(record)) return base64ToBytes(record[BINARY_KEY] as string);
+  if (remaining === 0) tooDeep();
+  for (const key in record) {
+    const item = record[key];
+    if (typeof item === "object" && item !== null) {
+      const revived = reviveBinary(item, remaining - 1);
+      // JSON.parse made any "__proto__" key an own property, so this sets the key, not the prototype
+      if (revived !== item) record[key] = revived;
+    }
+  }
+  return record;
+}
+
+function tooDeep(): never {
+  throw new ProtocolError("payload nested too deeply");
 }
 
 /** A wire array as the text of one JSON frame. */
@@ -53,15 +87,23 @@ export function stringifyJsonFrame(wire: unknown[]): string {
   return containsBinary(wire, 0) ? JSON.stringify(wire, binaryToJson) : JSON.stringify(wire);
 }
 
-/** One JSON frame's value, not yet validated. Throws ProtocolError (1003 binary frame, 1007 bad JSON). */
-export function parseJsonFrame(data: string | Uint8Array): unknown {
+/**
+ * One JSON frame's value, not yet validated. Throws ProtocolError: 1003 for a binary frame, 1007
+ * for invalid JSON, 1002 for a frame carrying `$bin` values nested deeper than `limits` allow.
+ */
+export function parseJsonFrame(data: string | Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): unknown {
   if (typeof data !== "string") {
     // codes as literals (typed by the unions) so that client bundles leave the code tables out
     throw new ProtocolError("the JSON subprotocol uses text frames", "ERR_UNSUPPORTED_DATA", 1003);
   }
+  let value: unknown;
   try {
-    return data.includes(BINARY_MARKER) ? JSON.parse(data, jsonToBinary) : JSON.parse(data);
+    // V8 parses without recursion; a reviver argument would recurse once per level, unbounded.
+    value = JSON.parse(data);
   } catch {
     throw new ProtocolError("frame is not valid JSON", "ERR_INVALID_PAYLOAD", 1007);
   }
+  // Only frames that may carry binary pay for the walk; the wire array plus maxDepth levels of
+  // arguments is what fromWire accepts.
+  return data.includes(BINARY_MARKER) ? reviveBinary(value, limits.maxDepth + 1) : value;
 }

@@ -2,6 +2,7 @@ import { Packr } from "msgpackr";
 import type { Codec } from "./codec.js";
 import { CloseCode, ErrorCode, ProtocolError } from "./errors.js";
 import type { Packet } from "./packet.js";
+import { scanMsgpackFrame } from "./msgpack-scan.js";
 import { Subprotocol } from "./subprotocol.js";
 import { DEFAULT_DECODE_LIMITS, fromWire, toWire } from "./wire.js";
 
@@ -15,6 +16,9 @@ function decodeMsgpack(data: string | Uint8Array, allowed: ReadonlySet<number>, 
   if (typeof data === "string") {
     throw new ProtocolError("the msgpack subprotocol uses binary frames", ErrorCode.UNSUPPORTED_DATA, CloseCode.UNSUPPORTED_DATA);
   }
+  // Before msgpackr, which recurses once per container: the packet's own array plus arguments
+  // nested maxDepth deep, the bound fromWire applies to the decoded arguments.
+  scanMsgpackFrame(data, limits.maxDepth + 1);
   let wire: unknown;
   try {
     wire = packr.unpack(data);

@@ -5,6 +5,7 @@ import { CloseCode, ErrorCode, type Codec, type ConnectPacket, type Packet, Pack
 import { buildHandshake, NO_AUTH } from "./handshake.js";
 import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import type { DialectName, TransportName, Wire, WireListener } from "../dialect/wire.js";
+import { overOutboundLimit } from "./outbound-limit.js";
 import { TokenBucket } from "./rate-limiter.js";
 import { createConnectionStats, type ConnectionStats, type ServerMetrics } from "../metrics.js";
 import type { ServerOptions } from "../server/server-options.js";
@@ -249,7 +250,8 @@ export class Connection implements WireListener {
 
   /**
    * Queues `packet` for this connection. Returns false when it was not queued: a volatile packet
-   * on a congested or closing connection (counted), or the connection is gone or over its limit.
+   * on a congested or closing connection (counted), or the connection is gone or a slow consumer
+   * (see outbound-limit.ts).
    */
   push(packet: OutgoingPacket, volatile = false, compress = true): boolean {
     if (this.stateValue !== "open") return volatile ? this.dropVolatile() : false;
@@ -257,7 +259,11 @@ export class Connection implements WireListener {
     const wire = this.wire;
     const buffered = wire.buffered();
     if (volatile && buffered > options.volatileHighWaterMark) return this.dropVolatile();
-    if (buffered + wire.encodedLength(packet) > options.maxBufferedBytes) return this.slowConsumer();
+    const length = wire.encodedLength(packet);
+    // Within maxBufferedBytes nothing else is read; beyond it, whether the peer takes its bytes.
+    if (buffered + length > options.maxBufferedBytes && overOutboundLimit(wire, buffered, length, options)) {
+      return this.slowConsumer();
+    }
     wire.write(packet, compress);
     this.stats.packetsSent++;
     this.host.metrics.packetsSent++;

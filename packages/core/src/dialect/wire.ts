@@ -48,6 +48,15 @@ export interface Wire {
   attach(listener: WireListener): void;
   /** Pending outbound bytes, read cheaply on the hot path (see WebSocketTransport#buffered). */
   buffered(): number;
+  /**
+   * Of `buffered()`, the bytes a peer has failed to take, or -1 while it takes what it is
+   * handed: over a WebSocket whose kernel accepted none of its backlog since the previous tick,
+   * what was handed to it since it was last seen taking bytes; over long-polling, everything
+   * queued once packets waited for a GET longer than `patienceMs`. Read after `buffered()`, and
+   * only when a packet would take the connection over maxBufferedBytes (docs/ERRORS.md, "Slow
+   * consumers").
+   */
+  stalledBytes(patienceMs: number): number;
   /** Bytes `packet` takes in this dialect (encodes it, once per broadcast). */
   encodedLength(packet: OutgoingPacket): number;
   /** Queues `packet` for this tick's write. */

@@ -12,15 +12,18 @@ import { applyCors, type CorsResult } from "../transport/cors-policy.js";
 import {
   UpgradeGuard,
   authFromSubprotocols,
+  firstSubprotocol,
   negotiateSubprotocol,
   rejectUpgrade,
   requestPath,
+  subprotocolRejection,
   type UpgradeRejection,
 } from "../transport/upgrade-guard.js";
 import type { EndpointHost } from "./endpoint-host.js";
 import type { Engine, EngineConnectionError, ResponseHeaders } from "./engine.js";
 import { EngineIoEndpoint } from "./engine-io-endpoint.js";
 import { engineIoSettings } from "./engine-io-settings.js";
+import { HandshakeDeadline } from "./handshake-deadline.js";
 
 /** What the HTTP edge needs from the server behind it. */
 export interface EdgeServer {
@@ -43,6 +46,8 @@ export class HttpEndpoint implements EndpointHost {
   readonly guard: UpgradeGuard;
   readonly wss: WebSocketServer;
   readonly engineIo: EngineIoEndpoint | undefined;
+  /** Option `handshakeTimeout`: requests to our paths that trickle their headers are cut off. */
+  private readonly deadline: HandshakeDeadline;
   /** The HTTP server this edge listens on, if any. */
   httpServer: HttpServer | undefined;
   private ownsHttpServer = false;
@@ -57,8 +62,9 @@ export class HttpEndpoint implements EndpointHost {
       maxPayload: options.maxPayload,
       perMessageDeflate: options.perMessageDeflate,
       WebSocket: TransportWebSocket,
-      // Socket.IO clients offer no subprotocol; roomcast clients get their codec.
-      handleProtocols: (offered) => negotiateSubprotocol(offered),
+      // roomcast clients get their codec (onUpgrade refused offers without one); Socket.IO
+      // clients rarely offer any, and one that does gets its first, as from Engine.IO.
+      handleProtocols: (offered, req) => (this.engineIo?.matches(requestPath(req.url)) ? firstSubprotocol(offered) : negotiateSubprotocol(offered)),
     });
     // ws emits server-level errors for failed handshakes; the socket is already answered.
     this.wss.on("error", () => {});
@@ -72,6 +78,9 @@ export class HttpEndpoint implements EndpointHost {
     });
     const settings = engineIoSettings(options);
     this.engineIo = settings && new EngineIoEndpoint(this, settings);
+    // the paths onRequest and onUpgrade route to us (EngineIoEndpoint#matches: with or without the slash)
+    const paths = settings ? [options.path, settings.path, settings.path.slice(0, -1)] : [options.path];
+    this.deadline = new HandshakeDeadline(options.handshakeTimeout, paths, () => this.counters.handshakeTimeouts++);
   }
 
   get options(): ServerOptions {
@@ -107,6 +116,7 @@ export class HttpEndpoint implements EndpointHost {
 
   private bind(server: HttpServer): void {
     this.httpServer = server;
+    this.deadline.watch(server, this.ownsHttpServer);
     server.on("upgrade", this.onUpgrade);
     // Requests to our paths are ours; everything else goes to the listeners already there.
     this.savedRequestListeners = server.listeners("request") as ((...args: any[]) => void)[];
@@ -119,6 +129,7 @@ export class HttpEndpoint implements EndpointHost {
     const server = this.httpServer;
     if (server === undefined) return;
     server.off("upgrade", this.onUpgrade);
+    this.deadline.unwatch();
     server.off("request", this.onRequest);
     for (const listener of this.savedRequestListeners) server.on("request", listener);
     this.savedRequestListeners = [];
@@ -132,6 +143,7 @@ export class HttpEndpoint implements EndpointHost {
   // ---- routing ----
 
   private readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.deadline.settle(req.socket);
     // While closing, each answer ends its connection: nothing keeps the HTTP server from closing.
     if (this.server.isClosing) res.shouldKeepAlive = false;
     const path = requestPath(req.url);
@@ -159,6 +171,7 @@ export class HttpEndpoint implements EndpointHost {
   };
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    this.deadline.settle(socket);
     const path = requestPath(req.url);
     const ours = path === this.options.path || this.engineIo?.matches(path) === true;
     if (!ours) {
@@ -171,6 +184,13 @@ export class HttpEndpoint implements EndpointHost {
       return;
     }
     if (path === this.options.path) {
+      const refusal = subprotocolRejection(req.headers["sec-websocket-protocol"]);
+      if (refusal !== undefined) {
+        this.counters.upgradesRejected++;
+        this.reportConnectionError({ req, code: 3, message: "Bad request", context: { code: refusal.code, message: refusal.message } });
+        rejectUpgrade(socket, refusal);
+        return;
+      }
       this.admitUpgrade(req, socket, head, (ws) => this.openNative(ws, req));
       return;
     }
@@ -278,8 +298,9 @@ export class HttpEndpoint implements EndpointHost {
       this.counters.upgradesRejected++;
       // The middleware's own message stays on the server (connection_error): it may say more than a client should read.
       const message = err instanceof Error ? err.message : String(err);
-      this.reportConnectionError({ req, code: 3, message: "Bad request", context: { code: ErrorCode.REQUEST_REJECTED, name: "MIDDLEWARE_FAILURE", message } });
-      rejectUpgrade(socket, { status: 403, code: ErrorCode.REQUEST_REJECTED, message: "request rejected by an io.engine middleware" });
+      this.reportConnectionError({ req, code: 3, message: "Bad request", context: { code: ErrorCode.BAD_REQUEST, name: "MIDDLEWARE_FAILURE", message } });
+      // 400 "Bad request", as Engine.IO answers a failed middleware, on both endpoints and transports.
+      rejectUpgrade(socket, { status: 400, code: ErrorCode.BAD_REQUEST, message: "request rejected by an io.engine middleware" });
     });
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { PacketType, type ResumeRequest } from "@roomcast/protocol";
+import { ErrorCode, PacketType, type ResumeRequest } from "@roomcast/protocol";
 import type { Adapter, AdapterConstructor, AdapterNamespace } from "../broadcast/adapter.js";
 import { BroadcastOperator, assertNotReserved, type BroadcastHost } from "../broadcast/broadcast-operator.js";
 import { BroadcastSurface } from "../broadcast/broadcast-surface.js";
@@ -33,6 +33,22 @@ export type Middleware<
   socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
   next: (err?: Error & { data?: unknown }) => void,
 ) => void;
+
+/** An error a middleware passed to `next(err)` or threw. */
+type MiddlewareError = Error & { data?: unknown };
+
+/**
+ * What CONNECT_ERROR says instead of a middleware's own error when option
+ * `exposeMiddlewareErrors` keeps that error on the server. A new one each time: a dialect may
+ * walk `data` to take binary parts out.
+ */
+function genericMiddlewareError(): MiddlewareError {
+  return Object.assign(new Error("middleware error"), { data: { code: ErrorCode.MIDDLEWARE_REJECTED } });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
 
 /** What a namespace needs from its server. */
 export interface NamespaceHost {
@@ -194,7 +210,7 @@ export class Namespace<
   _admit(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>, skip: boolean, admitted: () => void, gone: () => void): void {
     const conn = socket.conn;
     const chain = skip ? [] : this.parent ? [...this.parent.middleware, ...this.middleware] : this.middleware;
-    this.runMiddleware(chain, socket, 0, (err) => {
+    this.runMiddleware(chain, socket, 0, (err, thrown) => {
       if (conn.readyState !== "open" || conn.socketOf(this.name) !== undefined) {
         conn.deletePending(this.name);
         gone();
@@ -204,8 +220,10 @@ export class Namespace<
       if (err) {
         conn.deletePending(this.name);
         this.counters.connectErrors++;
-        const packet = { type: PacketType.CONNECT_ERROR, nsp: this.name, message: err.message || "connection refused" } as const;
-        conn.send(err.data === undefined ? packet : { ...packet, data: err.data });
+        const exposure = this.options.exposeMiddlewareErrors;
+        const shown = exposure === "all" || (exposure === "next" && !thrown) ? err : genericMiddlewareError();
+        const packet = { type: PacketType.CONNECT_ERROR, nsp: this.name, message: shown.message || "connection refused" } as const;
+        conn.send(shown.data === undefined ? packet : { ...packet, data: shown.data });
         this._admissionEnded();
         return;
       }
@@ -239,28 +257,40 @@ export class Namespace<
     }
   }
 
+  /**
+   * Runs `chain` from `index`; `done(err, thrown)` once a middleware refuses (`thrown` when it
+   * threw, or its promise rejected, rather than calling `next(err)`) or all of them admitted.
+   */
   private runMiddleware(
     chain: Middleware<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[],
     socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
     index: number,
-    done: (err?: Error & { data?: unknown }) => void,
+    done: (err: MiddlewareError | undefined, thrown: boolean) => void,
   ): void {
     if (index === chain.length) {
-      done();
+      done(undefined, false);
       return;
     }
     let called = false;
-    const next = (err?: Error & { data?: unknown }): void => {
+    const settle = (err: MiddlewareError | undefined, thrown: boolean): void => {
       if (called) return;
       called = true;
-      if (err) done(err);
+      if (err) done(err, thrown);
       else this.runMiddleware(chain, socket, index + 1, done);
     };
-    try {
-      chain[index](socket, next);
-    } catch (err) {
+    const next = (err?: MiddlewareError): void => settle(err, false);
+    // An exception is a bug, not a refusal: the logger gets it whole, even after next() was called.
+    const fail = (err: unknown): void => {
       this.counters.handlerErrors++;
-      next(err instanceof Error ? err : new Error(String(err)));
+      this.server.options.logger.error(`a connection middleware of namespace ${this.name} threw`, err);
+      settle(err instanceof Error ? err : new Error(String(err)), true);
+    };
+    try {
+      const result: unknown = chain[index](socket, next);
+      // An async middleware's rejection is its exception (Socket.IO leaves it unhandled and the client waiting).
+      if (isPromiseLike(result)) result.then(undefined, fail);
+    } catch (err) {
+      fail(err);
     }
   }
 

@@ -58,6 +58,15 @@ export const func: OptionCheck = (value, name) => {
   if (typeof value !== "function") throw optionTypeError(name, "a function", value);
 };
 
+/** One of the given strings. */
+export function oneOf(...allowed: string[]): OptionCheck {
+  return (value, name) => {
+    if (typeof value !== "string" || !allowed.includes(value)) {
+      throw optionTypeError(name, `one of ${allowed.map((entry) => JSON.stringify(entry)).join(", ")}`, value);
+    }
+  };
+}
+
 /** A string starting with "/" (a request path). */
 export const urlPath: OptionCheck = (value, name) => {
   if (typeof value !== "string" || !value.startsWith("/") || /[?#\s]/.test(value)) {

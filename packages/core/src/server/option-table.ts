@@ -1,6 +1,6 @@
 import { validateRateLimit } from "../connection/rate-limiter.js";
 import { checkAllowedOrigins, checkCors } from "./cors-options.js";
-import { boolean, durationMs, func, integer, isPlainObject, objectOf, optionTypeError, urlPath, type OptionCheck } from "./option-checks.js";
+import { boolean, durationMs, func, integer, isPlainObject, objectOf, oneOf, optionTypeError, urlPath, type OptionCheck } from "./option-checks.js";
 import { checkSocketIo, checkTransports } from "./socketio-options.js";
 
 /**
@@ -159,6 +159,9 @@ export const OPTION_TABLE: Readonly<Record<string, OptionRule>> = {
   socketio: { source: "roomcast", decision: "supported", check: checkSocketIo },
   maxPayload: { source: "roomcast", decision: "supported", check: integer(1, "bytes") },
   allowedOrigins: { source: "roomcast", decision: "mapped", check: checkAllowedOrigins },
+  requireOrigin: { source: "roomcast", decision: "supported", check: boolean },
+  handshakeTimeout: { source: "roomcast", decision: "supported", check: durationMs(0) },
+  exposeMiddlewareErrors: { source: "roomcast", decision: "supported", check: oneOf("next", "all", "none") },
   maxConnectionsPerIp: { source: "roomcast", decision: "supported", check: integer(0, "connections") },
   maxNamespacesPerConnection: { source: "roomcast", decision: "supported", check: integer(1, "namespaces") },
   maxRoomsPerSocket: { source: "roomcast", decision: "supported", check: integer(1, "rooms") },
@@ -183,7 +186,7 @@ export function unknownOptionError(name: string): TypeError {
   const renamed = Object.hasOwn(RENAMED, name) ? RENAMED[name] : undefined;
   if (renamed !== undefined) return new TypeError(`unknown option "${name}": ${renamed}`);
   const near = nearestName(name);
-  return new TypeError(`unknown option "${name}"${near === undefined ? "" : `; did you mean "${near}"?`} (README.md, "Options", lists every option)`);
+  return new TypeError(`unknown option "${name}"${near === undefined ? "" : `; did you mean "${near}"?`} (@roomcast/core's README, "Options", lists every option)`);
 }
 
 /** A table name within two edits of `name` (a typo), if any. */

@@ -24,6 +24,15 @@ export interface Logger {
   error(message: string, error?: unknown): void;
 }
 
+/**
+ * What the client reads in CONNECT_ERROR when a connection middleware refuses it:
+ * - "next": an error passed to `next(err)` as it is (message and data, as Socket.IO sends it);
+ *   an exception the middleware throws, or the rejection of an async one, as "middleware error";
+ * - "all": exceptions as they are too;
+ * - "none": "middleware error" for every refusal.
+ */
+export type MiddlewareErrorExposure = "next" | "all" | "none";
+
 /** `allowRequest` answers through `callback(err, ok)`: an error message and/or false reject the upgrade. */
 export type AllowRequest = (req: IncomingMessage, callback: (err: string | null | undefined, ok: boolean) => void) => void;
 
@@ -56,6 +65,18 @@ export interface ServerOptions {
    * lets requests without `Origin` (not browsers) through; a predicate decides for them too.
    */
   allowedOrigins?: AllowedOrigins;
+  /**
+   * Refuse requests without `Origin` (403 ERR_ORIGIN_REJECTED) instead of letting them past the
+   * origin check. Needs `cors` or `allowedOrigins`.
+   */
+  requireOrigin: boolean;
+  /**
+   * Milliseconds an HTTP request to either endpoint has, from its first byte, to complete its
+   * headers; later it is answered 408 and closed. 0: no limit but Node's own `headersTimeout`.
+   */
+  handshakeTimeout: number;
+  /** Which middleware errors reach the client as they are (see MiddlewareErrorExposure). */
+  exposeMiddlewareErrors: MiddlewareErrorExposure;
   /**
    * The Socket.IO endpoint (Engine.IO v4 + Socket.IO v5) for unmodified socket.io-clients, or
    * false. Input: `true` or `{ path?, polling? }`; resolved: its path (ending with "/") and
@@ -92,7 +113,11 @@ export interface ServerOptions {
   maxRoomsPerSocket: number;
   /** Acks one socket may wait for at once; beyond, the emit fails with ERR_TOO_MANY_PENDING_ACKS. */
   maxPendingAcks: number;
-  /** Outbound bytes a connection may have pending; beyond, it is closed with 4000 (slow consumer). */
+  /**
+   * Bytes a connection whose reader has stopped taking data may fall behind before it is closed
+   * with 4000 (slow consumer); a reader still taking data may hold up to 8 times this during a
+   * burst (docs/ERRORS.md, "Slow consumers").
+   */
   maxBufferedBytes: number;
   /** Pending outbound bytes above which volatile packets are dropped for that connection. */
   volatileHighWaterMark: number;
@@ -135,6 +160,14 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   allowRequest: undefined,
   /* unset: every origin and no CORS headers, as Socket.IO does without its cors option */
   cors: undefined,
+  /* off: non-browser clients send no Origin, and an allowlist is there to stop other sites' pages */
+  requireOrigin: false,
+  /* a real client sends its request in one packet; more time only helps a peer that trickles
+     headers to hold a socket (Node's own headersTimeout waits 60 s) */
+  handshakeTimeout: 10_000,
+  /* deliberate refusals keep Socket.IO's behaviour; a bug's message ("Cannot read properties of
+     undefined…") stays in the logger instead of going to every client */
+  exposeMiddlewareErrors: "next",
   /* off: roomcast's own protocol only; the Socket.IO endpoint is opted into for a migration */
   socketio: false,
   /* what is served: WebSocket only without `socketio`; with it, Engine.IO's ["polling", "websocket"]
@@ -203,7 +236,8 @@ export interface ServerOptionsInput extends Partial<Omit<ServerOptions, "cors" |
  * @throws TypeError naming the option: an unknown option (with the nearest known name), a
  *   Socket.IO option roomcast does not support (with what to use instead), a value of the wrong
  *   type or range (with the expected type), or options that contradict each other
- *   (`maxPayload` and `maxHttpBufferSize` differing, `cors` and `allowedOrigins` both set…).
+ *   (`maxPayload` and `maxHttpBufferSize` differing, `cors` and `allowedOrigins` both set,
+ *   `requireOrigin` without either…).
  * @throws RangeError for a `rateLimit` out of range (as documented in docs/ERRORS.md).
  */
 export function resolveOptions(options: ServerOptionsInput = {}): ServerOptions {
@@ -233,6 +267,9 @@ export function resolveOptions(options: ServerOptionsInput = {}): ServerOptions 
     resolved.maxPayload = maxHttpBufferSize;
   }
   resolved.cors = resolveCors(options.cors, options.allowedOrigins);
+  if (resolved.requireOrigin && resolved.cors === undefined) {
+    throw new TypeError('option "requireOrigin" refuses requests without Origin to an origin allowlist: give "cors" or "allowedOrigins" too');
+  }
   Object.assign(resolved, resolveSocketIo({ ...options, path: resolved.path }));
   return resolved;
 }

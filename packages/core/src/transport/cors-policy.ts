@@ -52,13 +52,16 @@ function matches(origin: string, allowed: CorsStaticOrigin): boolean {
  * package itself. Each request runs the app's origin function or delegate once.
  *
  * A request without `Origin` is not from a browser (browsers always send it cross-origin and on
- * WebSocket upgrades): a static `origin` lets it in, an origin function decides for it too.
+ * WebSocket upgrades): a static `origin` lets it in, an origin function decides for it too,
+ * unless `requireOrigin` refuses it first.
  */
 export class CorsPolicy {
   constructor(
     /** The resolved `cors` option; undefined: every origin, no headers. */
     private readonly setting: CorsSetting | undefined,
     private readonly logger: Logger,
+    /** Option `requireOrigin`: a request without `Origin` is refused before anything else runs. */
+    private readonly requireOrigin = false,
   ) {}
 
   /** False when the server has no `cors` (nor `allowedOrigins`): every origin passes, no headers are sent. */
@@ -113,6 +116,10 @@ export class CorsPolicy {
     const setting = this.setting;
     if (setting === undefined) {
       done({});
+      return;
+    }
+    if (this.requireOrigin && req.headers.origin === undefined) {
+      done(undefined);
       return;
     }
     let answered = false;
@@ -179,8 +186,13 @@ export interface CorsResult {
  * answered, otherwise `{ answered: false, headers }` with the CORS headers for the response.
  * Same decision as the WebSocket upgrade's origin check (UpgradeGuard), from the same options.
  */
-export function applyCors(options: Pick<ServerOptions, "cors" | "logger">, req: IncomingMessage, res: ServerResponse, done: (result: CorsResult) => void): void {
-  new CorsPolicy(options.cors, options.logger).handle(req, res, (headers) => {
+export function applyCors(
+  options: Pick<ServerOptions, "cors" | "logger" | "requireOrigin">,
+  req: IncomingMessage,
+  res: ServerResponse,
+  done: (result: CorsResult) => void,
+): void {
+  new CorsPolicy(options.cors, options.logger, options.requireOrigin).handle(req, res, (headers) => {
     done(headers === undefined ? { answered: true, headers: {} } : { answered: false, headers });
   });
 }

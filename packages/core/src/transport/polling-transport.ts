@@ -60,11 +60,24 @@ export class PollingTransport {
   private postInProgress = false;
   private flushScheduled = false;
   private closed = false;
+  /* When the packets now queued started waiting for a GET (performance.now()); -1 while none wait. */
+  private heldSince = -1;
 
   constructor(private readonly maxPayload: number) {}
 
   /** Bytes queued and not yet taken by a GET. */
   get bufferedAmount(): number {
+    return this.queuedBytes;
+  }
+
+  /**
+   * Bytes queued for a client that has not come for them: -1 while they have waited for a GET
+   * for at most `patienceMs`, all the queued bytes after that. Waiting for the next GET is how
+   * long-polling works, so a queue is only judged by its age; a client that fetches its pings
+   * comes back within the ping interval.
+   */
+  stalledBytes(patienceMs: number): number {
+    if (this.heldSince < 0 || performance.now() - this.heldSince <= patienceMs) return -1;
     return this.queuedBytes;
   }
 
@@ -83,17 +96,24 @@ export class PollingTransport {
   takeQueued(): string[] {
     const taken = this.queue.splice(0);
     this.queuedBytes = 0;
+    this.heldSince = -1;
     return taken;
   }
 
   /** Answers the waiting GET with what is queued. Called by the write scheduler. */
   flush(): void {
     this.flushScheduled = false;
+    if (this.queue.length === 0) return;
     const res = this.pendingGet;
-    if (res === undefined || this.queue.length === 0) return;
+    if (res === undefined) {
+      // No GET waiting: the packets wait for the next one, from now (read once, not per packet).
+      if (this.heldSince < 0) this.heldSince = performance.now();
+      return;
+    }
     const body = this.queue.length === 1 ? this.queue[0] : this.queue.join(RECORD_SEPARATOR);
     this.queue.length = 0;
     this.queuedBytes = 0;
+    this.heldSince = -1;
     this.respond(res, body);
   }
 
@@ -226,10 +246,12 @@ export class PollingTransport {
     this.releaseGet();
     this.queue.length = 0;
     this.queuedBytes = 0;
+    this.heldSince = -1;
   }
 
   discard(): void {
     this.queue.length = 0;
     this.queuedBytes = 0;
+    this.heldSince = -1;
   }
 }

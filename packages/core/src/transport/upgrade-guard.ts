@@ -22,9 +22,35 @@ export function requestPath(url: string | undefined): string {
 
 const OURS: ReadonlySet<string> = new Set([Subprotocol.JSON, Subprotocol.MSGPACK]);
 
-/** The first roomcast codec in the client's offer; false (no header, JSON) when it offers none. */
+/**
+ * The first roomcast codec in the client's offer, for ws's `handleProtocols`; false (no header,
+ * JSON) when it offers none, which `subprotocolRejection` leaves only to requests with no offer.
+ */
 export function negotiateSubprotocol(offered: Set<string>): string | false {
   for (const name of offered) if (OURS.has(name)) return name;
+  return false;
+}
+
+/**
+ * The answer to a roomcast upgrade whose `Sec-WebSocket-Protocol` names no roomcast codec: 400
+ * (docs/PROTOCOL.md, section 1). Undefined when the header is absent (the client gets JSON) or
+ * offers a codec among any other names. A `roomcast.auth.*` entry is credentials, not a codec.
+ * Checked before ws sees the upgrade: `handleProtocols` can only select a name or none, and
+ * selecting none for a non-empty offer is a 101 that the client then fails without saying why.
+ */
+export function subprotocolRejection(header: string | undefined): UpgradeRejection | undefined {
+  if (header === undefined) return undefined;
+  for (const raw of header.split(",")) if (OURS.has(raw.trim())) return undefined;
+  return {
+    status: 400,
+    code: ErrorCode.UNSUPPORTED_SUBPROTOCOL,
+    message: `offer ${Subprotocol.JSON} or ${Subprotocol.MSGPACK} in Sec-WebSocket-Protocol, or no subprotocol for JSON`,
+  };
+}
+
+/** What Engine.IO's ws server selects, for the Socket.IO endpoint: the first name offered. */
+export function firstSubprotocol(offered: Set<string>): string | false {
+  for (const name of offered) return name;
   return false;
 }
 
@@ -74,7 +100,7 @@ export class UpgradeGuard {
   private readonly perIp = new Map<string, number>();
 
   constructor(private readonly options: ServerOptions) {
-    this.cors = new CorsPolicy(options.cors, options.logger);
+    this.cors = new CorsPolicy(options.cors, options.logger, options.requireOrigin);
   }
 
   /** Calls back with a rejection, or with undefined after reserving a per-address slot. */

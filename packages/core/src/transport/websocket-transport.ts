@@ -1,5 +1,6 @@
 import type { Socket as NetSocket } from "node:net";
 import { WebSocket, type RawData } from "ws";
+import { CloseCode, ErrorCode, ProtocolError } from "@roomcast/protocol";
 import { sharedBatch } from "./shared-batch.js";
 import { scheduleFlush } from "./write-scheduler.js";
 
@@ -11,7 +12,17 @@ export interface WebSocketListener {
   _onerror(err: Error, protocolViolation: boolean): void;
   /** The WebSocket is closed, whoever closed it. */
   _onclose(): void;
+  /** The peer went over a limit of the transport (too many pings): close with `err.closeCode`. */
+  _onlimit(err: ProtocolError): void;
 }
+
+/*
+ * Pings a peer may send per second. No client needs more: browsers cannot send pings at all,
+ * Socket.IO's heartbeat travels in data frames, and ws-based clients ping every few seconds. Below
+ * ws's own cut (it drops, without a close frame, a peer with 60 automatic pongs not yet written),
+ * even across a window's edge, so a flooding peer that reads learns why: 4004.
+ */
+const MAX_PINGS_PER_SECOND = 16;
 
 /*
  * How long `writeAlone` holds the frames that follow. A turn of the event loop is not enough on
@@ -23,6 +34,28 @@ const HOLD_MS = 10;
 function releaseHold(transport: WebSocketTransport): void {
   transport._releaseHold();
 }
+
+/** The libuv handle of a TCP socket, with the two counters Node keeps on it. */
+interface StreamHandle {
+  /** Bytes handed to libuv for writing so far. */
+  readonly bytesWritten: number;
+  /** Bytes handed to libuv that the kernel has not accepted yet. */
+  readonly writeQueueSize: number;
+}
+
+/*
+ * A count that grows as the kernel accepts bytes from `socket`. `writableLength` only drops when a
+ * whole write completes, so a reader working through one large write would look stuck; the
+ * handle's counters move with every byte the kernel takes. Over TLS the queue holds ciphertext,
+ * so a write alone lowers the count by its overhead: only a rise means the peer took bytes.
+ */
+function kernelTaken(socket: NetSocket): number {
+  const handle = (socket as unknown as { _handle: StreamHandle | null })._handle;
+  return handle === null ? 0 : handle.bytesWritten - handle.writeQueueSize;
+}
+
+/* `takenMark` when no backlog has been seen since the socket last drained. */
+const NO_MARK = -1;
 
 /**
  * The server's WebSocket class: one slot for its transport, so that the `message`, `error` and
@@ -41,6 +74,10 @@ function onWebSocketError(this: WebSocket, err: Error): void {
   const code = (err as { code?: unknown }).code;
   const violation = typeof code === "string" && code.startsWith("WS_ERR_");
   (this as TransportWebSocket).transport?.listener?._onerror(err, violation);
+}
+
+function onWebSocketPing(this: WebSocket): void {
+  (this as TransportWebSocket).transport?._onping();
 }
 
 function onWebSocketClose(this: WebSocket): void {
@@ -73,6 +110,17 @@ export class WebSocketTransport {
    */
   private socketBuffered = 0;
   private flushScheduled = false;
+  /* Pings counted since `pingWindowStart` (performance.now()), for MAX_PINGS_PER_SECOND. */
+  private pingWindowStart = 0;
+  private pingsInWindow = 0;
+  /*
+   * Whether the peer has stopped taking bytes (see `stalledBytes`), decided at a tick's first
+   * packet. `inTransit` is the pending figure when it was last seen taking bytes, and `takenMark`
+   * what the kernel had accepted then (NO_MARK: no backlog seen since the socket last drained).
+   */
+  private stalled = false;
+  private inTransit = 0;
+  private takenMark = NO_MARK;
 
   constructor(readonly ws: WebSocket) {
     // ws keeps the TCP socket private; we write pre-built frames to it.
@@ -82,6 +130,7 @@ export class WebSocketTransport {
     ws.on("message", onWebSocketMessage);
     ws.on("error", onWebSocketError);
     ws.on("close", onWebSocketClose);
+    ws.on("ping", onWebSocketPing);
   }
 
   /** Outbound bytes not yet accepted by the kernel: our queue plus the socket's buffer. */
@@ -89,11 +138,88 @@ export class WebSocketTransport {
     return this.deflate ? this.ws.bufferedAmount : this.queuedBytes + this.raw.writableLength;
   }
 
-  /** The same figure, read cheaply on the hot path (the socket's part is read once per tick). */
+  /**
+   * The same figure, read cheaply on the hot path: the socket's part is read once per tick, at
+   * the tick's first packet, which is also when the peer's progress is judged (with
+   * permessage-deflate, ws's figure is read every time: it grows as ws queues each message).
+   */
   buffered(): number {
-    if (this.deflate) return this.ws.bufferedAmount;
-    if (!this.flushScheduled) this.socketBuffered = this.raw.writableLength;
+    if (this.deflate) {
+      if (!this.flushScheduled) this.look(this.raw.writableLength);
+      return this.ws.bufferedAmount;
+    }
+    if (!this.flushScheduled) {
+      const socketBuffered = (this.socketBuffered = this.raw.writableLength);
+      // A socket that took everything is not stalled; nothing more to read in the common case.
+      if (socketBuffered !== 0 || this.stalled) this.look(socketBuffered);
+    }
     return this.queuedBytes + this.socketBuffered;
+  }
+
+  /**
+   * Bytes handed to a peer that has stopped taking them, or -1 while it takes them. A peer has
+   * stopped when its socket holds bytes from an earlier tick and the kernel accepted none of them
+   * since the tick that last looked; what counts is what was handed to it since it was last seen
+   * taking bytes (a burst still on its way does not). Valid after `buffered()` in the same tick.
+   */
+  stalledBytes(): number {
+    // Never below 0: with permessage-deflate, compression shrinks what was in transit.
+    return this.stalled ? Math.max(0, this.buffered() - this.inTransit) : -1;
+  }
+
+  /*
+   * Once per tick with a backlog in the socket: has the kernel accepted anything since the last
+   * look? The tick is marked as looked at (a flush is scheduled, a no-op when nothing gets queued),
+   * so that a second look microseconds later does not mistake "no time passed" for "stopped".
+   */
+  private look(socketBuffered: number): void {
+    if (socketBuffered === 0) {
+      this.stalled = false;
+      this.takenMark = NO_MARK;
+    } else {
+      const taken = kernelTaken(this.raw);
+      if (this.takenMark === NO_MARK || taken > this.takenMark) {
+        this.stalled = false;
+        this.inTransit = this.pending(socketBuffered);
+        this.takenMark = taken;
+      } else {
+        this.stalled = true;
+      }
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      scheduleFlush(this);
+    }
+  }
+
+  /** Queued plus in the socket (and, with permessage-deflate, waiting to be compressed). */
+  private pending(socketBuffered: number): number {
+    return this.deflate ? this.ws.bufferedAmount : this.queuedBytes + socketBuffered;
+  }
+
+  /*
+   * After a tick in which the peer was taking bytes, everything then pending counts as in
+   * transit: a burst is judged by whether it moves, not by its size.
+   */
+  private markInTransit(): void {
+    if (this.stalled) return;
+    const socketBuffered = this.raw.writableLength;
+    this.inTransit = this.pending(socketBuffered);
+    this.takenMark = socketBuffered === 0 && !this.deflate ? NO_MARK : kernelTaken(this.raw);
+  }
+
+  /** @internal ws received a ping (and has already queued its pong). */
+  _onping(): void {
+    const now = performance.now();
+    if (now - this.pingWindowStart >= 1000) {
+      this.pingWindowStart = now;
+      this.pingsInWindow = 0;
+    }
+    if (++this.pingsInWindow <= MAX_PINGS_PER_SECOND || this.ws.readyState !== WebSocket.OPEN) return;
+    const err = new ProtocolError("too many pings", ErrorCode.TOO_MANY_PACKETS, CloseCode.LIMIT_EXCEEDED);
+    // no reader yet (or any more): nothing above to tell, the transport closes itself
+    if (this.listener === undefined) this.close(CloseCode.LIMIT_EXCEEDED, err.message);
+    else this.listener._onlimit(err);
   }
 
   /** True when the WebSocket can still carry data frames. */
@@ -124,6 +250,8 @@ export class WebSocketTransport {
     this.flushScheduled = false;
     // While held (see `writeAlone`), the hold's timer writes instead.
     if (this.holdTimer === undefined) this.write();
+    // ws writes what it compresses itself, later: what this tick handed it is marked here.
+    if (this.deflate) this.markInTransit();
   }
 
   /**
@@ -155,10 +283,13 @@ export class WebSocketTransport {
     }
     // One write of one buffer: several chunks are joined, once for every transport whose queue
     // holds the same chunks (the members of a room after a burst), see shared-batch.ts.
-    this.raw.write(queue.length === 1 ? queue[0] : sharedBatch(queue, this.queuedBytes));
+    const drained = this.raw.write(queue.length === 1 ? queue[0] : sharedBatch(queue, this.queuedBytes));
     this.onflush?.(queue.length, this.queuedBytes);
     queue.length = 0;
     this.queuedBytes = 0;
+    // `write` returns false when the kernel left at least the stream's high-water mark (16 KiB)
+    // in the socket: only then is there a backlog worth marking, so the common case reads nothing.
+    if (!drained) this.markInTransit();
   }
 
   /** Called after each write with the chunks and bytes written (the connection's counters). */

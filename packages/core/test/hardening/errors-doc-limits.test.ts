@@ -36,6 +36,7 @@ const LIMIT_OPTIONS = [
   "pingTimeout",
   "shutdown",
   "closeTimeout",
+  "handshakeTimeout",
 ] as const;
 
 describe("docs/ERRORS.md Limits table", () => {

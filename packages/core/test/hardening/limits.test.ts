@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { jsonCodec, PacketType, type Packet } from "@roomcast/protocol";
+import { BURST_FACTOR } from "../../src/connection/outbound-limit.js";
 import { OutgoingPacket, type Socket } from "../../src/index.js";
 import { RawClient } from "../support/raw-client.js";
 import { once, startServer, waitUntil, type TestServer } from "../support/server.js";
@@ -97,26 +98,54 @@ describe("Limits, each at its edge", () => {
     again.close();
   });
 
-  it("maxBufferedBytes: N pending bytes are queued, one more byte closes with 4000", async () => {
+  it("maxBufferedBytes: a reader that takes its bytes may have 8 x N pending; one more byte closes with 4000", async () => {
     server = await startServer({ maxBufferedBytes: 1000 });
     const socketReady = once<Socket>(server.io, "connection");
     const client = await server.joined();
     const socket = await socketReady;
-    // Same tick: nothing is flushed between the two emits, so the queue holds exactly N bytes.
+    // Same tick: nothing is flushed between the emits, so the queue holds exactly 8 x N bytes.
     expect(socket.emit("blob", blobForFrame(1000))).toBe(true);
-    expect(socket.conn.bufferedAmount).toBe(1000);
+    expect(socket.emit("blob", blobForFrame(7000))).toBe(true);
+    expect(socket.conn.bufferedAmount).toBe(BURST_FACTOR * 1000);
     expect(socket.emit("tiny")).toBe(false);
     expect(server.io.metrics.slowConsumerCloses).toBe(1);
     expect((await client.closed).code).toBe(4000);
   });
 
-  it("maxBufferedBytes: a single frame of N+1 bytes is never queued", async () => {
+  it("maxBufferedBytes: a single frame over 8 x N is never queued", async () => {
     server = await startServer({ maxBufferedBytes: 1000 });
     const socketReady = once<Socket>(server.io, "connection");
     const client = await server.joined();
     const socket = await socketReady;
-    expect(socket.emit("blob", blobForFrame(1001))).toBe(false);
+    expect(socket.emit("blob", blobForFrame(BURST_FACTOR * 1000 + 1))).toBe(false);
     expect((await client.closed).code).toBe(4000);
+  });
+
+  it("maxBufferedBytes: a reader that stopped taking bytes is handed N more; one more byte closes with 4000", async () => {
+    const max = 64 * 1024;
+    server = await startServer({ maxBufferedBytes: max, volatileHighWaterMark: 0 });
+    const socketReady = once<Socket>(server.io, "connection");
+    const client = await server.joined();
+    const socket = await socketReady;
+    client.pauseReading();
+    const sleep = () => new Promise((resolve) => setTimeout(resolve, 20));
+    // Until the kernel's buffers are full and a backlog stays in the socket.
+    const fill = blobForFrame(7 * max);
+    for (let tick = 0; socket.conn.bufferedAmount === 0; tick++) {
+      expect(tick, "the socket never backed up").toBeLessThan(200);
+      socket.emit("blob", fill);
+      await sleep();
+    }
+    // A volatile packet is dropped here, but the connection still looks at its socket: from this
+    // look on, the backlog counts as one that no longer moves.
+    socket.volatile.emit("probe");
+    await sleep();
+    const backlog = socket.conn.bufferedAmount;
+    expect(socket.emit("blob", blobForFrame(max))).toBe(true);
+    expect(socket.conn.bufferedAmount).toBe(backlog + max);
+    expect(socket.emit("tiny")).toBe(false);
+    expect(server.io.metrics.slowConsumerCloses).toBe(1);
+    client.ws.terminate();
   });
 });
 

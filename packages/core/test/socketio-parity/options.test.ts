@@ -74,8 +74,8 @@ describe("Server options", () => {
     it("throws a TypeError naming the option and the nearest known name", () => {
       const err = thrown({ pingIntervall: 1000 });
       expect(err).toBeInstanceOf(TypeError);
-      expect((err as Error).message).toBe('unknown option "pingIntervall"; did you mean "pingInterval"? (README.md, "Options", lists every option)');
-      expect((thrown({ fooBarBaz: 1 }) as Error).message).toMatch(/^unknown option "fooBarBaz" \(README/);
+      expect((err as Error).message).toBe(`unknown option "pingIntervall"; did you mean "pingInterval"? (@roomcast/core's README, "Options", lists every option)`);
+      expect((thrown({ fooBarBaz: 1 }) as Error).message).toMatch(/^unknown option "fooBarBaz" \(@roomcast\/core's README/);
     });
 
     it("points Socket.IO 2's origins at cors", () => {

@@ -53,6 +53,10 @@ export class RoomcastWire implements Wire, WebSocketListener {
     return this.transport.buffered();
   }
 
+  stalledBytes(): number {
+    return this.transport.stalledBytes();
+  }
+
   encodedLength(packet: OutgoingPacket): number {
     return this.transport.deflate ? packet.payload(this.codec).length : packet.frame(this.codec).length;
   }
@@ -118,5 +122,10 @@ export class RoomcastWire implements Wire, WebSocketListener {
   /** @internal */
   _onclose(): void {
     this.listener?._onclose(this.closeReason ?? "transport close");
+  }
+
+  /** @internal the connection closes with the limit's code, as for a broken packet. */
+  _onlimit(err: ProtocolError): void {
+    this.listener?._onprotocolerror(err, false);
   }
 }

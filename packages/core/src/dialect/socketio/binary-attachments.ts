@@ -1,4 +1,4 @@
-import { ProtocolError } from "@roomcast/protocol";
+import { DEFAULT_DECODE_LIMITS, ProtocolError } from "@roomcast/protocol";
 import { asBuffer, isBinary } from "./bytes.js";
 
 /*
@@ -60,18 +60,20 @@ export function extractAttachments(value: unknown, attachments: Buffer[], depth 
  * Puts the received attachments back where their placeholders are, in place. Any object whose
  * `_placeholder` is `true` counts as a placeholder, as in the reference implementation.
  *
- * Recursive: call it only on values whose depth has been checked (the decoder validates depth
- * when the packet's text arrives, before any attachment).
+ * The decoder calls it only on values fromWire has already bounded, but the walk recurses, so it
+ * bounds itself too: `remaining` counts levels the way fromWire does (arrays and objects count,
+ * placeholders become bytes and do not), and it refuses to go deeper.
  *
  * @throws ProtocolError `ERR_INVALID_PACKET` (close 1002) for a placeholder whose `num` is not an
- *   integer in [0, attachments.length).
+ *   integer in [0, attachments.length), or nesting deeper than `remaining`.
  */
-export function restoreAttachments(value: unknown, attachments: readonly Buffer[]): unknown {
+export function restoreAttachments(value: unknown, attachments: readonly Buffer[], remaining = DEFAULT_DECODE_LIMITS.maxDepth + 1): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) {
+    if (remaining === 0) tooDeep();
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
-      const restored = restoreAttachments(item, attachments);
+      const restored = restoreAttachments(item, attachments, remaining - 1);
       if (restored !== item) value[i] = restored;
     }
     return value;
@@ -84,11 +86,16 @@ export function restoreAttachments(value: unknown, attachments: readonly Buffer[
     }
     return attachments[num];
   }
+  if (remaining === 0) tooDeep();
   for (const key in record) {
     const item = record[key];
-    const restored = restoreAttachments(item, attachments);
+    const restored = restoreAttachments(item, attachments, remaining - 1);
     // an own "__proto__" key (JSON.parse makes one) is found before the prototype's setter
     if (restored !== item) record[key] = restored;
   }
   return record;
+}
+
+function tooDeep(): never {
+  throw new ProtocolError("payload nested too deeply");
 }

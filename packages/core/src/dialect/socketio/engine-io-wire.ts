@@ -107,6 +107,10 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
     return this.websocket !== undefined ? this.websocket.buffered() : (this.polling?.bufferedAmount ?? 0);
   }
 
+  stalledBytes(patienceMs: number): number {
+    return this.websocket !== undefined ? this.websocket.stalledBytes() : (this.polling?.stalledBytes(patienceMs) ?? -1);
+  }
+
   encodedLength(packet: OutgoingPacket): number {
     return this.websocket !== undefined ? packet.socketIoFrames().length : packet.socketIoPollingText().length;
   }
@@ -250,6 +254,11 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
     this.finish();
   }
 
+  /** @internal the session's WebSocket went over a limit: the connection closes with its code. */
+  _onlimit(err: ProtocolError): void {
+    this.protocolError(err);
+  }
+
   // ---- upgrade ----
 
   /**
@@ -264,6 +273,9 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
       _onmessage: (data, isBinary) => this.onProbeMessage(probe, data, isBinary),
       _onerror: () => {},
       _onclose: () => {
+        if (this.probe === probe) this.dropProbe();
+      },
+      _onlimit: () => {
         if (this.probe === probe) this.dropProbe();
       },
     };

@@ -147,7 +147,7 @@ export class SocketIoDecoder {
     pending.attachments.push(bytes);
     if (pending.attachments.length < pending.expected) return undefined;
     this.pending = undefined;
-    restoreAttachments(pending.packet.data, pending.attachments);
+    restoreAttachments(pending.packet.data, pending.attachments, this.limits.maxDepth + 1);
     return pending.packet;
   }
 
@@ -220,7 +220,7 @@ export class SocketIoDecoder {
     const packet = fromWire(payload, FROM_CLIENT, this.limits) as EventPacket | AckPacket;
     if (!binary) return packet;
     if (attachmentCount === 0) {
-      restoreAttachments(packet.data, []); // rejects any placeholder: there is nothing to point at
+      restoreAttachments(packet.data, [], this.limits.maxDepth + 1); // rejects any placeholder: there is nothing to point at
       return packet;
     }
     this.pending = { packet, expected: attachmentCount, attachments: [] };
