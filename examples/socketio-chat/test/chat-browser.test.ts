@@ -40,8 +40,10 @@ describe.each(SERVERS)("chat in Chromium, on %s", (server) => {
 
       await page.connectAs("alice");
       expect(await page.refusal().isHidden()).toBe(true);
-      // socket.io-client's defaults: long-polling first, then the upgrade.
-      expect(await page.transportsSeen()).toEqual(["polling", "websocket"]);
+      // socket.io-client's defaults: long-polling first, then the upgrade. The refused attempt
+      // before it may or may not have upgraded before the client closed it (a race on either
+      // server), so only the connection that was accepted is checked.
+      expect((await page.transportsSeen()).slice(-2)).toEqual(["polling", "websocket"]);
     },
     BROWSER_TEST_MS,
   );
