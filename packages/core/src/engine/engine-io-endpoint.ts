@@ -8,6 +8,7 @@ import { PollingTransport } from "../transport/polling-transport.js";
 import { type TransportWebSocket, WebSocketTransport } from "../transport/websocket-transport.js";
 import type { EngineIoSettings } from "./engine-io-settings.js";
 import type { EndpointHost } from "./endpoint-host.js";
+import { requestQuery } from "./request-query.js";
 import type { ResponseHeaders } from "./engine.js";
 
 /**
@@ -40,17 +41,10 @@ interface EngineQuery {
   sid: string | null;
 }
 
-/**
- * The Engine.IO fields of a request's query. The whole query is also left on `req._query`, where
- * Engine.IO puts it: Socket.IO's documented passport recipe reads `req._query.sid` to tell a
- * handshake from the requests that follow it.
- */
+/** The Engine.IO fields of a request's query (see requestQuery for `req._query`). */
 function parseQuery(req: IncomingMessage): EngineQuery {
-  const url = req.url;
-  const q = url?.indexOf("?") ?? -1;
-  const params = new URLSearchParams(q === -1 ? "" : (url as string).slice(q + 1));
-  (req as IncomingMessage & { _query?: Record<string, string> })._query = Object.fromEntries(params);
-  return { EIO: params.get("EIO"), transport: params.get("transport"), sid: params.get("sid") };
+  const query = requestQuery(req);
+  return { EIO: query.EIO ?? null, transport: query.transport ?? null, sid: query.sid ?? null };
 }
 
 /**

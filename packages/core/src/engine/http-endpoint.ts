@@ -8,7 +8,6 @@ import type { Wire } from "../dialect/wire.js";
 import type { ServerMetrics } from "../metrics.js";
 import type { ServerOptions } from "../server/server-options.js";
 import { TransportWebSocket, WebSocketTransport } from "../transport/websocket-transport.js";
-import { applyCors, type CorsResult } from "../transport/cors-policy.js";
 import {
   UpgradeGuard,
   authFromSubprotocols,
@@ -22,6 +21,7 @@ import {
 import type { EndpointHost } from "./endpoint-host.js";
 import type { Engine, EngineConnectionError, ResponseHeaders } from "./engine.js";
 import { EngineIoEndpoint } from "./engine-io-endpoint.js";
+import { requestQuery } from "./request-query.js";
 import { engineIoSettings } from "./engine-io-settings.js";
 import { HandshakeDeadline } from "./handshake-deadline.js";
 
@@ -226,13 +226,8 @@ export class HttpEndpoint implements EndpointHost {
   // ---- EndpointHost ----
 
   cors(req: IncomingMessage, res: ServerResponse, next: (headers: ResponseHeaders | undefined) => void): void {
-    applyCors(this.options, req, res, (result: CorsResult) => {
-      if (result.answered) {
-        next(undefined);
-        return;
-      }
-      next(result.headers);
-    });
+    // The guard's policy: one per server, the same decision as for WebSocket upgrades.
+    this.guard.cors.handle(req, res, next);
   }
 
   admit(req: IncomingMessage, done: (rejection: UpgradeRejection | undefined) => void): void {
@@ -289,7 +284,7 @@ export class HttpEndpoint implements EndpointHost {
       upgrade();
       return;
     }
-    setEngineQuery(req);
+    requestQuery(req);
     engine.runMiddlewares(req, undefined, (err) => {
       if (err === undefined) {
         upgrade();
@@ -334,17 +329,6 @@ export class HttpEndpoint implements EndpointHost {
 function hasSessionId(url: string | undefined): boolean {
   const q = url?.indexOf("?") ?? -1;
   return q !== -1 && new URLSearchParams((url as string).slice(q + 1)).has("sid");
-}
-
-/**
- * The request's query on `req._query`, where Engine.IO leaves it for middlewares: Socket.IO's
- * documented passport recipe reads `req._query.sid` on every request, roomcast's endpoint included.
- */
-function setEngineQuery(req: IncomingMessage): void {
-  const request = req as IncomingMessage & { _query?: Record<string, string> };
-  if (request._query !== undefined) return;
-  const q = req.url?.indexOf("?") ?? -1;
-  request._query = Object.fromEntries(new URLSearchParams(q === -1 ? "" : (req.url as string).slice(q + 1)));
 }
 
 function destroyOnError(this: Duplex): void {
