@@ -6,10 +6,11 @@ const tools = [
   { bin: "redis-server", pkg: "redis-server", why: "Redis adapter, cluster and recovery tests" },
   { bin: "redis-cli", pkg: "redis-tools", why: "Redis Cluster test (cluster create)" },
   { bin: "haproxy", pkg: "haproxy", why: "demo cluster end-to-end tests, sticky-session tests (load balancer)" },
+  { bin: "nginx", pkg: "nginx", why: "nginx deployment tests (load balancer, TLS termination)" },
   { bin: process.env.CHROMIUM_PATH ?? "chromium", pkg: "chromium", why: "browser end-to-end tests" },
 ];
 
-const missing = tools.filter(({ bin }) => spawnSync("sh", ["-c", `command -v ${bin}`]).status !== 0);
+const missing = tools.filter(({ bin }) => spawnSync("sh", ["-c", `PATH="$PATH:/usr/sbin:/sbin" command -v ${bin}`]).status !== 0);
 if (missing.length > 0) {
   console.error("The test suite needs system tools that are not installed:");
   for (const t of missing) console.error(`  - ${t.bin} (${t.why})`);

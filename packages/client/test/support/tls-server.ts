@@ -58,7 +58,7 @@ export async function startTlsServer(certs: TestCertificates): Promise<TlsTestSe
     httpsServer.once("error", reject);
     httpsServer.listen(0, "127.0.0.1", () => resolve());
   });
-  const io = new Server(httpsServer as never);
+  const io = new Server(httpsServer);
   const { port } = httpsServer.address() as AddressInfo;
   return {
     io,

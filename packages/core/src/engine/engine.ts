@@ -3,8 +3,16 @@ import { EventEmitter } from "node:events";
 import { type IncomingMessage, ServerResponse } from "node:http";
 import type { Connection } from "../connection/connection.js";
 
-/** A Connect/Express middleware, as `io.engine.use()` takes it (express-session, passport, helmet...). */
-export type EngineMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+/**
+ * A Connect/Express middleware, as `io.engine.use()` takes it (express-session, passport, helmet...).
+ * `Req` and `Res` let a middleware typed for a framework's own request (Express's `Request`) be
+ * passed as it is; at run time it gets Node's request and response.
+ */
+export type EngineMiddleware<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse> = (
+  req: Req,
+  res: Res,
+  next: (err?: unknown) => void,
+) => void;
 
 /** Headers an `initial_headers` or `headers` listener may add to a response, by name. */
 export type ResponseHeaders = Record<string, string | string[]>;
@@ -66,9 +74,9 @@ export class Engine extends EventEmitter<EngineEvents> {
    *
    * @throws TypeError when `fn` is not a function
    */
-  use(fn: EngineMiddleware): this {
+  use<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(fn: EngineMiddleware<Req, Res>): this {
     if (typeof fn !== "function") throw new TypeError("io.engine.use() takes a function (req, res, next)");
-    this.middlewares.push(fn);
+    this.middlewares.push(fn as unknown as EngineMiddleware);
     return this;
   }
 

@@ -8,6 +8,16 @@ const DEPLOYMENT_MD = fileURLToPath(new URL("../../../../docs/DEPLOYMENT.md", im
  * heading of the same or a higher level), in order: tests run the configuration the page shows.
  */
 export function haproxyBlocks(heading: string): string[] {
+  return fencedBlocks(heading, "haproxy");
+}
+
+/** The fenced `nginx` blocks of one section of docs/DEPLOYMENT.md, as {@link haproxyBlocks}. */
+export function nginxBlocks(heading: string): string[] {
+  return fencedBlocks(heading, "nginx");
+}
+
+/** The blocks fenced as ```<language> in the section under `heading`, in order. */
+function fencedBlocks(heading: string, language: string): string[] {
   const text = readFileSync(DEPLOYMENT_MD, "utf8");
   const lines = text.split("\n");
   const start = lines.findIndex((line) => line.replace(/^#+\s*/, "") === heading && line.startsWith("#"));
@@ -18,7 +28,7 @@ export function haproxyBlocks(heading: string): string[] {
   for (const line of lines.slice(start + 1)) {
     const heading = line.match(/^(#+)\s/);
     if (current === undefined && heading && heading[1].length <= level) break;
-    if (current === undefined && line.trim() === "```haproxy") current = [];
+    if (current === undefined && line.trim() === "```" + language) current = [];
     else if (current !== undefined && line.trim() === "```") {
       blocks.push(current.join("\n") + "\n");
       current = undefined;

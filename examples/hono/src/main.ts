@@ -1,0 +1,6 @@
+import { start } from "./app.js";
+
+const app = await start({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? "127.0.0.1" });
+console.log(`hono + roomcast on ${app.url}`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void app.close());
