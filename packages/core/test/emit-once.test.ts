@@ -1,0 +1,382 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { type Packet, PacketType } from "@roomcast/protocol";
+import { Server, type ServerOptionsInput } from "../src/index.js";
+import type { RawClient } from "./support/raw-client.js";
+import { startServer, waitUntil, type TestServer } from "./support/server.js";
+import { CLIENT_MODES, startSocketIoServer, type SocketIoTestServer } from "./support/socketio-client.js";
+
+type Connected = Packet & { type: typeof PacketType.CONNECTED };
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function start(options: ServerOptionsInput = {}): Promise<TestServer> {
+  // the server resolves partial option objects (`handledEmits: { maxAge }`) itself
+  server = await startServer(options as never);
+  return server;
+}
+
+/** Sends EVENT_ONCE `[9, nsp, id, event, ...args]`, as a client resending an emit does. */
+function emitOnce(client: RawClient, id: number, event: string, ...args: unknown[]): void {
+  client.send({ type: PacketType.EVENT, nsp: "/", data: [event, ...args], id, once: true });
+}
+
+function acks(client: RawClient, id?: number): unknown[][] {
+  return client.packets.filter((p) => p.type === PacketType.ACK && (id === undefined || p.id === id)).map((p) => (p as { data: unknown[] }).data);
+}
+
+function errors(client: RawClient): unknown[] {
+  return client.events("/", "error").map((p) => p.data[1]);
+}
+
+const ackOf = (id: number) => (p: Packet) => p.type === PacketType.ACK && p.id === id;
+
+/** A promise and the function that settles it, to hold a handler until the test lets it go. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
+}
+
+describe("emits with an id (EVENT_ONCE)", () => {
+  it("runs the handler once and answers every resend with the first reply", async () => {
+    const s = await start();
+    let runs = 0;
+    s.io.on("connection", (socket) => socket.on("order", (item: string, ack: (reply: unknown) => void) => ack({ n: ++runs, item })));
+    const client = await s.joined();
+    emitOnce(client, 5, "order", "tea");
+    await client.waitFor(ackOf(5));
+    emitOnce(client, 5, "order", "tea");
+    emitOnce(client, 5, "order", "tea");
+    await waitUntil(() => acks(client, 5).length === 3);
+    expect(runs).toBe(1);
+    expect(acks(client, 5)).toEqual([[{ n: 1, item: "tea" }], [{ n: 1, item: "tea" }], [{ n: 1, item: "tea" }]]);
+    expect(s.io.metrics.duplicateEmits).toBe(2);
+    // another id is another emit
+    emitOnce(client, 6, "order", "tea");
+    await client.waitFor(ackOf(6));
+    expect(runs).toBe(2);
+  });
+
+  it("has a resend that arrives while the first run is in progress wait for its answer", async () => {
+    const s = await start();
+    const hold = gate();
+    let runs = 0;
+    s.io.on("connection", (socket) =>
+      socket.on("slow", async (ack: (reply: string) => void) => {
+        runs++;
+        await hold.wait;
+        ack("done");
+      }),
+    );
+    const client = await s.joined();
+    emitOnce(client, 1, "slow");
+    await waitUntil(() => runs === 1);
+    emitOnce(client, 1, "slow");
+    await waitUntil(() => s.io.metrics.duplicateEmits === 1);
+    expect(acks(client)).toEqual([]);
+    hold.open();
+    await client.waitFor(ackOf(1));
+    // one answer for the one pending ack id, and one run
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(acks(client, 1)).toEqual([["done"]]);
+    expect(runs).toBe(1);
+  });
+
+  it("acknowledges an emit whose handler takes no ack with no arguments, at once and on resends", async () => {
+    const s = await start();
+    const seen: string[] = [];
+    s.io.on("connection", (socket) => socket.on("note", (text: string) => seen.push(text)));
+    const client = await s.joined();
+    emitOnce(client, 3, "note", "a");
+    await client.waitFor(ackOf(3));
+    emitOnce(client, 3, "note", "a");
+    await waitUntil(() => acks(client, 3).length === 2);
+    expect(acks(client, 3)).toEqual([[], []]);
+    expect(seen).toEqual(["a"]);
+  });
+
+  it("acknowledges an event nobody listens to, once", async () => {
+    const s = await start();
+    const client = await s.joined();
+    emitOnce(client, 1, "nobody");
+    await client.waitFor(ackOf(1));
+    expect(acks(client, 1)).toEqual([[]]);
+  });
+
+  it("leaves EVENT_WITH_ACK as it was: every copy runs the handler", async () => {
+    const s = await start();
+    let runs = 0;
+    s.io.on("connection", (socket) => socket.on("order", (ack: (n: number) => void) => ack(++runs)));
+    const client = await s.joined();
+    client.emitWithId("/", 1, "order");
+    client.emitWithId("/", 1, "order");
+    await waitUntil(() => acks(client, 1).length === 2);
+    expect(acks(client, 1)).toEqual([[1], [2]]);
+  });
+
+  it("forgets an emit packet middleware refused, so its resend goes through it again", async () => {
+    const s = await start();
+    let allow = false;
+    let runs = 0;
+    s.io.on("connection", (socket) => {
+      socket.use((_event, next) => next(allow ? undefined : new Error("not yet")));
+      socket.on("error", () => {});
+      socket.on("order", (ack: () => void) => {
+        runs++;
+        ack();
+      });
+    });
+    const client = await s.joined();
+    emitOnce(client, 1, "order");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(acks(client)).toEqual([]);
+    allow = true;
+    emitOnce(client, 1, "order");
+    await client.waitFor(ackOf(1));
+    expect(runs).toBe(1);
+  });
+
+  describe("limits", () => {
+    it("refuses an emit while maxIds runs have not answered, with ERR_TOO_MANY_PENDING_EMITS, on that socket only", async () => {
+      const s = await start({ handledEmits: { maxIds: 2, maxAge: 60_000, maxReplyBytes: 1024 } });
+      const hold = gate();
+      s.io.on("connection", (socket) =>
+        socket.on("slow", async (ack: () => void) => {
+          await hold.wait;
+          ack();
+        }),
+      );
+      const client = await s.joined();
+      const other = await s.joined();
+      emitOnce(client, 1, "slow");
+      emitOnce(client, 2, "slow");
+      emitOnce(client, 3, "slow");
+      await client.waitForEvent("error");
+      expect(errors(client)).toEqual([{ code: "ERR_TOO_MANY_PENDING_EMITS", message: expect.any(String), id: 3 }]);
+      expect(s.io.metrics.refusedEmits).toBe(1);
+      emitOnce(other, 3, "slow");
+      hold.open();
+      await client.waitFor(ackOf(2));
+      await other.waitFor(ackOf(3));
+      // answered runs make room again
+      emitOnce(client, 3, "slow");
+      await client.waitFor(ackOf(3));
+      expect(client.closeInfo).toBeUndefined();
+    });
+
+    it("sends a reply over maxReplyBytes once, and refuses its resends with ERR_REPLY_TOO_LARGE", async () => {
+      const s = await start({ handledEmits: { maxReplyBytes: 16 } });
+      let runs = 0;
+      s.io.on("connection", (socket) =>
+        socket.on("big", (ack: (text: string) => void) => {
+          runs++;
+          ack("x".repeat(100));
+        }),
+      );
+      const client = await s.joined();
+      emitOnce(client, 1, "big");
+      await client.waitFor(ackOf(1));
+      expect(acks(client, 1)).toEqual([["x".repeat(100)]]);
+      emitOnce(client, 1, "big");
+      await client.waitForEvent("error");
+      expect(errors(client)).toEqual([{ code: "ERR_REPLY_TOO_LARGE", message: expect.any(String), id: 1 }]);
+      expect(runs).toBe(1);
+      expect(acks(client, 1)).toHaveLength(1);
+    });
+
+    it("forgets ids after maxAge", async () => {
+      const s = await start({ handledEmits: { maxAge: 100 } });
+      let runs = 0;
+      s.io.on("connection", (socket) => socket.on("order", (ack: (n: number) => void) => ack(++runs)));
+      const client = await s.joined();
+      emitOnce(client, 1, "order");
+      await client.waitFor(ackOf(1));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      emitOnce(client, 1, "order");
+      await waitUntil(() => acks(client, 1).length === 2);
+      expect(acks(client, 1)).toEqual([[1], [2]]);
+    });
+
+    it("checks the handledEmits option like every other", () => {
+      expect(() => new Server({ handledEmits: { maxIds: 0 } })).toThrow(/handledEmits\.maxIds/);
+      expect(() => new Server({ handledEmits: { maxAge: -1 } })).toThrow(/handledEmits\.maxAge/);
+      expect(() => new Server({ handledEmits: { maxReplyBytes: 1.5 } })).toThrow(/handledEmits\.maxReplyBytes/);
+      expect(() => new Server({ handledEmits: { maxIdz: 3 } as never })).toThrow(/unknown option "handledEmits\.maxIdz"/);
+      const io = new Server({ handledEmits: { maxIds: 4 } });
+      expect(io.options.handledEmits).toEqual({ maxIds: 4, maxAge: 300_000, maxReplyBytes: 1024 });
+      void io.close();
+    });
+  });
+
+  describe("with connection-state recovery", () => {
+    function connect(client: RawClient, resume?: { pid: string; position: string }): Promise<Connected> {
+      client.send(resume ? { type: PacketType.CONNECT, nsp: "/", resume } : { type: PacketType.CONNECT, nsp: "/" });
+      return client.waitFor((p) => p.type === PacketType.CONNECTED && p.nsp === "/") as Promise<Connected>;
+    }
+
+    async function drop(client: RawClient): Promise<void> {
+      client.ws.terminate();
+      await client.closed;
+    }
+
+    it("answers a resend after a resume from the session's window", async () => {
+      const s = await start({ connectionStateRecovery: {} });
+      let runs = 0;
+      s.io.on("connection", (socket) => socket.on("order", (ack: (n: number) => void) => ack(++runs)));
+      const first = await s.client();
+      const { info } = await connect(first);
+      emitOnce(first, 1, "order");
+      await first.waitFor(ackOf(1));
+      await drop(first);
+      await waitUntil(() => s.io.sockets.sockets.size === 0);
+
+      const second = await s.client();
+      const resumed = await connect(second, { pid: info.pid!, position: info.position! });
+      expect(resumed.info.recovered).toBe(true);
+      emitOnce(second, 1, "order");
+      await second.waitFor(ackOf(1));
+      expect(acks(second, 1)).toEqual([[1]]);
+      expect(runs).toBe(1);
+    });
+
+    it("sends an answer given after the drop to the socket that resumed the session", async () => {
+      const s = await start({ connectionStateRecovery: {} });
+      const hold = gate();
+      let runs = 0;
+      s.io.on("connection", (socket) =>
+        socket.on("slow", async (ack: (text: string) => void) => {
+          runs++;
+          await hold.wait;
+          ack("late");
+        }),
+      );
+      const first = await s.client();
+      const { info } = await connect(first);
+      emitOnce(first, 1, "slow");
+      await waitUntil(() => runs === 1);
+      await drop(first);
+      await waitUntil(() => s.io.sockets.sockets.size === 0);
+
+      const second = await s.client();
+      await connect(second, { pid: info.pid!, position: info.position! });
+      emitOnce(second, 1, "slow");
+      await waitUntil(() => s.io.metrics.duplicateEmits === 1);
+      hold.open();
+      await second.waitFor(ackOf(1));
+      expect(acks(second, 1)).toEqual([["late"]]);
+      expect(runs).toBe(1);
+    });
+
+    it("keeps an answer given while the client is away in the kept session", async () => {
+      const s = await start({ connectionStateRecovery: {} });
+      const hold = gate();
+      let runs = 0;
+      s.io.on("connection", (socket) =>
+        socket.on("slow", async (ack: (text: string) => void) => {
+          runs++;
+          await hold.wait;
+          ack("kept");
+        }),
+      );
+      const first = await s.client();
+      const { info } = await connect(first);
+      emitOnce(first, 1, "slow");
+      await waitUntil(() => runs === 1);
+      await drop(first);
+      await waitUntil(() => s.io.sockets.sockets.size === 0);
+      hold.open();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+
+      const second = await s.client();
+      await connect(second, { pid: info.pid!, position: info.position! });
+      emitOnce(second, 1, "slow");
+      await second.waitFor(ackOf(1));
+      expect(acks(second, 1)).toEqual([["kept"]]);
+      expect(runs).toBe(1);
+    });
+
+    it("starts a fresh window with a fresh session", async () => {
+      const s = await start({ connectionStateRecovery: {} });
+      let runs = 0;
+      s.io.on("connection", (socket) => socket.on("order", (ack: (n: number) => void) => ack(++runs)));
+      const first = await s.client();
+      await connect(first);
+      emitOnce(first, 1, "order");
+      await first.waitFor(ackOf(1));
+      await drop(first);
+      const second = await s.client();
+      await connect(second);
+      emitOnce(second, 1, "order");
+      await second.waitFor(ackOf(1));
+      expect(acks(second, 1)).toEqual([[2]]);
+    });
+
+    it("forgets the window of a socket that left on purpose", async () => {
+      const s = await start({ connectionStateRecovery: {} });
+      s.io.on("connection", (socket) => socket.on("order", (ack: () => void) => ack()));
+      const first = await s.client();
+      const { info } = await connect(first);
+      emitOnce(first, 1, "order");
+      await first.waitFor(ackOf(1));
+      first.send({ type: PacketType.DISCONNECT, nsp: "/" });
+      await waitUntil(() => s.io.sockets.sockets.size === 0);
+      expect((s.io.sockets.recovery!.store as unknown as { sessionCount: number }).sessionCount).toBe(0);
+      const second = await s.client();
+      const fresh = await connect(second, { pid: info.pid!, position: info.position! });
+      expect(fresh.info.recovered).toBe(false);
+    });
+  });
+});
+
+describe("socket.io-client with retries (the Socket.IO dialect sends no ids)", () => {
+  let sio: SocketIoTestServer | undefined;
+  afterEach(async () => {
+    await sio?.close();
+    sio = undefined;
+  });
+
+  it("keeps Socket.IO's at-least-once: every resend runs the handler", async () => {
+    sio = await startSocketIoServer(CLIENT_MODES[1]);
+    const attempts: number[] = [];
+    sio.io.on("connection", (socket) =>
+      socket.on("order", (n: number, ack: (reply: string) => void) => {
+        attempts.push(n);
+        if (attempts.length > 1) ack(`ok ${n}`); // the first attempt is left unanswered
+      }),
+    );
+    const client = await sio.connected("/", { ackTimeout: 150, retries: 3 });
+    expect(await client.emitWithAck("order", 7)).toBe("ok 7");
+    expect(attempts).toEqual([7, 7]);
+    expect(sio.io.metrics.duplicateEmits).toBe(0);
+  });
+});
+
+describe("docs/PROTOCOL.md, section 6", () => {
+  it("runs its EVENT_ONCE exchange against a real server", async () => {
+    const { readFileSync } = await import("node:fs");
+    const doc = readFileSync(new URL("../../../docs/PROTOCOL.md", import.meta.url), "utf8");
+    const section = doc.slice(doc.indexOf("## 6. Emits processed once"), doc.indexOf("## Worked example session"));
+    const lines = /```session\n([\s\S]*?)```/.exec(section)![1].split("\n").filter(Boolean);
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    const s = await start();
+    let orders = 0;
+    s.io.on("connection", (socket) => socket.on("order", (_item: string, ack: (reply: unknown) => void) => ack({ ok: true, n: ++orders })));
+    const client = await s.joined();
+    let received = 0;
+    for (const line of lines) {
+      const frame = line.slice(2);
+      if (line.startsWith("> ")) {
+        client.sendRaw(frame);
+      } else {
+        await waitUntil(() => client.packets.filter((p) => p.type === PacketType.ACK).length > received);
+        const ack = client.packets.filter((p) => p.type === PacketType.ACK)[received++];
+        expect(JSON.stringify([6, ack.nsp, (ack as { id: number }).id, ...(ack as { data: unknown[] }).data])).toBe(frame);
+      }
+    }
+    expect(orders).toBe(1);
+  });
+});
