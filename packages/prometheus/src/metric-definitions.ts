@@ -129,6 +129,8 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   server("slow_consumer_closes_total", "counter", "Connections closed with 4000 because their outbound buffer passed maxBufferedBytes.", "slowConsumerCloses"),
   server("rate_limited_events_total", "counter", "Incoming events dropped by the rate limiter.", "rateLimitedEvents"),
   server("rate_limit_closes_total", "counter", "Connections closed with 4003 by the rate limiter.", "rateLimitCloses"),
+  server("emit_resends_answered_total", "counter", "Resends of an emit with an id already run (exactly-once retries), answered with the kept reply instead of running the handler again.", "duplicateEmits"),
+  server("emits_refused_total", "counter", "Emits with an id refused: too many still running (ERR_TOO_MANY_PENDING_EMITS), or a resend whose reply was too large to keep (ERR_REPLY_TOO_LARGE).", "refusedEmits"),
   server("handler_errors_total", "counter", "Errors thrown by application handlers and middleware.", "handlerErrors"),
 
   // connection-state recovery
@@ -160,6 +162,12 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   cluster("cluster_messages_malformed_total", "counter", "Payloads that were not valid cluster messages, by namespace.", (counters) => counters.malformed),
   cluster("cluster_messages_duplicate_total", "counter", "Copies of multi-room broadcasts dropped, by namespace.", (counters) => counters.duplicates),
   cluster("cluster_encode_failures_total", "counter", "Cluster messages that could not be encoded, by namespace.", (counters) => counters.encodeFailures),
+  cluster("cluster_ordering_holds_total", "counter", "Membership changes after which this node held its later cluster operations until every node confirmed (docs/DEPLOYMENT.md, order of operations), by namespace.", (counters) => counters.orderingHolds),
+  cluster("cluster_ordering_timeouts_total", "counter", "Holds ended by orderingTimeout with a confirmation missing: that node may apply what followed out of order, by namespace.", (counters) => counters.orderingTimeouts),
+  cluster("cluster_ordering_overflows_total", "counter", "Holds ended early because maxHeldOperations operations were waiting, by namespace.", (counters) => counters.orderingOverflows),
+  cluster("cluster_held_operations", "gauge", "Cluster operations held now, waiting for confirmations, by namespace.", (counters) => counters.heldOperations),
+  cluster("cluster_fence_timeouts_total", "counter", "Other origins' changes applied without all their fences (sharded Redis), by namespace.", (counters) => counters.fenceTimeouts),
+  cluster("cluster_fence_overflows_total", "counter", "Changes that could not fence every room channel published on before them (sharded Redis), by namespace.", (counters) => counters.fenceOverflows),
   cluster("cluster_handler_errors_total", "counter", "Errors while handling another node's message, by namespace.", (counters) => counters.handlerErrors),
 
   // Redis (the cluster transport's own counters)

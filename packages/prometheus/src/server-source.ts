@@ -26,6 +26,12 @@ export interface ClusterCounters {
   readonly pendingRequests: number;
   readonly nodes: number;
   readonly transport: Readonly<Record<string, number>>;
+  readonly orderingHolds: number;
+  readonly orderingTimeouts: number;
+  readonly orderingOverflows: number;
+  readonly fenceOverflows: number;
+  readonly heldOperations: number;
+  readonly fenceTimeouts: number;
 }
 
 /** The cluster adapter's counters, when `adapter` is one (the in-memory adapter has none). */

@@ -1,5 +1,6 @@
 import { type AdapterConstructor, type ClusterAdapterOptions, createClusterAdapter } from "@roomcast/core";
-import { type RedisBusOptions, type RedisClient, RedisBus } from "./redis-bus.js";
+import { type RedisBusOptions, RedisBus } from "./redis-bus.js";
+import type { RedisClient } from "./redis-client.js";
 
 export type RedisAdapterOptions = ClusterAdapterOptions & RedisBusOptions;
 

@@ -4,16 +4,19 @@ import {
   type BroadcastOptions,
   broadcastChannels,
   channelNames,
+  type ClusterLogger,
   type ClusterRequest,
   looksLikeSocketId,
   MessageType,
-  msgpackClusterCodec,
+  type OrderingCounters,
   type Room,
   type RoutingOptions,
   toWireOptions,
 } from "@roomcast/core";
 import { PacketType, RESERVED_EVENTS } from "@roomcast/protocol";
-import type { PubSubMode, RedisClient } from "./redis-bus.js";
+import { EmitterOrdering } from "./emitter-ordering.js";
+import type { PubSubMode } from "./redis-bus.js";
+import type { RedisClient } from "./redis-client.js";
 
 export interface EmitterOptions {
   /** Must match the servers' adapter `prefix`. Default "roomcast". */
@@ -24,7 +27,22 @@ export interface EmitterOptions {
   isPrivateRoom?: (room: Room) => boolean;
   /** Must match the servers' adapter option of the same name. Default 8. */
   maxRoomChannels?: number;
+  /**
+   * Subscriber connection on which the nodes confirm this emitter's membership changes. Default:
+   * `client.duplicate()` (with `shardedSubscribers` for a sharded Cluster), made on the first
+   * change that needs confirming and disconnected by `close()`.
+   */
+  subClient?: RedisClient;
+  /** ms later operations wait at most for the nodes to confirm a membership change. Default 3000. */
+  orderingTimeout?: number;
+  /** Operations held at most while a change is confirmed; one more sends them all at once (counted). Default 10000. */
+  maxHeldOperations?: number;
+  /** Where the emitter reports what it cannot throw (a node that did not confirm, an outage). Default `console`. */
+  logger?: ClusterLogger;
 }
+
+/** What an emitter counts: publish outcomes, and how its operations were kept in order. */
+export type EmitterMetrics = { published: number; publishFailures: number } & OrderingCounters & { heldOperations: number };
 
 interface EmitterContext {
   readonly client: RedisClient;
@@ -36,6 +54,8 @@ interface EmitterContext {
   /** Distinguishes this emitter's multi-room broadcasts from other publishers'. */
   readonly uid: string;
   sequence: number;
+  /** Keeps this emitter's operations in order on every node. */
+  readonly ordering: EmitterOrdering;
 }
 
 function toRooms(rooms: Room | Room[]): Room[] {
@@ -100,23 +120,29 @@ export class EmitterOperator {
     };
     const channels = broadcastChannels(channelNames(this.context.prefix, this.nsp), opts, this.context.routing);
     if (channels.length > 1) message.mid = String(++this.context.sequence);
-    this.publish(channels, message);
+    this.context.ordering.publish(this.nsp, channels, message, opts.rooms);
     return true;
   }
 
-  /** Makes the targeted sockets join `rooms`. */
+  /**
+   * Makes the targeted sockets join `rooms`. What this emitter does next in this namespace
+   * reaches every node after the join (see `EmitterOrdering`).
+   */
   socketsJoin(rooms: Room | Room[]): void {
-    this.control({ type: MessageType.SOCKETS_JOIN, uid: this.context.uid, nsp: this.nsp, opts: toWireOptions(this.options()), rooms: toRooms(rooms) });
+    const opts = toWireOptions(this.options());
+    this.context.ordering.change(this.nsp, { type: MessageType.SOCKETS_JOIN, uid: this.context.uid, nsp: this.nsp, opts, rooms: toRooms(rooms) });
   }
 
-  /** Makes the targeted sockets leave `rooms`. */
+  /** Makes the targeted sockets leave `rooms`; what this emitter does next comes after. */
   socketsLeave(rooms: Room | Room[]): void {
-    this.control({ type: MessageType.SOCKETS_LEAVE, uid: this.context.uid, nsp: this.nsp, opts: toWireOptions(this.options()), rooms: toRooms(rooms) });
+    const opts = toWireOptions(this.options());
+    this.context.ordering.change(this.nsp, { type: MessageType.SOCKETS_LEAVE, uid: this.context.uid, nsp: this.nsp, opts, rooms: toRooms(rooms) });
   }
 
-  /** Disconnects the targeted sockets; `close` also closes their connections. */
+  /** Disconnects the targeted sockets; `close` also closes their connections. What follows comes after. */
   disconnectSockets(close = false): void {
-    this.control({ type: MessageType.DISCONNECT_SOCKETS, uid: this.context.uid, nsp: this.nsp, opts: toWireOptions(this.options()), close });
+    const opts = toWireOptions(this.options());
+    this.context.ordering.change(this.nsp, { type: MessageType.DISCONNECT_SOCKETS, uid: this.context.uid, nsp: this.nsp, opts, close });
   }
 
   /** Runs the `serverSideEmit` listeners of this namespace on every node (no acks from an emitter). */
@@ -130,19 +156,7 @@ export class EmitterOperator {
   }
 
   private control(message: ClusterRequest): void {
-    this.publish([channelNames(this.context.prefix, this.nsp).namespace], message);
-  }
-
-  private publish(channels: string[], message: ClusterRequest): void {
-    const { client, mode, counters } = this.context;
-    const payload = Buffer.from(msgpackClusterCodec.encode(message));
-    for (const channel of channels) {
-      const sent = mode === "classic" ? client.publish(channel, payload) : client.spublish(channel, payload);
-      sent.then(
-        () => counters.published++,
-        () => counters.publishFailures++,
-      );
-    }
+    this.context.ordering.publish(this.nsp, [channelNames(this.context.prefix, this.nsp).namespace], message);
   }
 }
 
@@ -154,29 +168,53 @@ export class EmitterOperator {
  * const emitter = new Emitter(new Redis(process.env.REDIS_URL));
  * emitter.to("lobby").emit("news", { title: "hello" });
  * emitter.of("/admin").in("ops").socketsJoin("alerts");
+ * // one origin: every node applies these in this order, the join first
+ * emitter.in(socketId).socketsJoin("game-1");
+ * emitter.to("game-1").emit("state", 1);
+ * await emitter.close();
  */
 export class Emitter {
   private readonly context: EmitterContext;
   private readonly root: EmitterOperator;
 
   constructor(client: RedisClient, opts: EmitterOptions = {}, nsp = "/") {
-    this.context = {
+    const mode = opts.mode ?? "classic";
+    const prefix = opts.prefix ?? "roomcast";
+    const routing = { isPrivateRoom: opts.isPrivateRoom ?? looksLikeSocketId, maxRoomChannels: opts.maxRoomChannels ?? 8 };
+    const counters = { published: 0, publishFailures: 0 };
+    const uid = `emitter-${randomBytes(6).toString("base64url")}`;
+    const ordering = new EmitterOrdering({
       client,
-      mode: opts.mode ?? "classic",
-      prefix: opts.prefix ?? "roomcast",
-      routing: { isPrivateRoom: opts.isPrivateRoom ?? looksLikeSocketId, maxRoomChannels: opts.maxRoomChannels ?? 8 },
-      counters: { published: 0, publishFailures: 0 },
-      uid: `emitter-${randomBytes(6).toString("base64url")}`,
-      sequence: 0,
-    };
+      mode,
+      prefix,
+      uid,
+      routing,
+      counters,
+      logger: opts.logger ?? console,
+      subClient: opts.subClient,
+      /* as the adapter's default: a Redis round trip is a millisecond */
+      timeout: opts.orderingTimeout ?? 3000,
+      maxHeld: opts.maxHeldOperations ?? 10_000,
+    });
+    this.context = { client, mode, prefix, routing, counters, uid, sequence: 0, ordering };
     // An unreachable Redis shows in `metrics.publishFailures`, never as an unhandled error.
     if (client.listenerCount("error") === 0) client.on("error", () => {});
     this.root = new EmitterOperator(this.context, nsp);
   }
 
-  /** Publish outcomes so far. */
-  get metrics(): Readonly<{ published: number; publishFailures: number }> {
-    return { ...this.context.counters };
+  /** Publish outcomes so far, and the ordering's counters (see docs/DEPLOYMENT.md, "Order of operations"). */
+  get metrics(): Readonly<EmitterMetrics> {
+    return { ...this.context.counters, ...this.context.ordering.metrics() };
+  }
+
+  /**
+   * Sends at once what waits for a confirmation and disconnects the subscriber connection the
+   * emitter made for confirmations (a `subClient` given in the options stays open). The Redis
+   * client passed to the constructor stays open. Operations after `close()` are ignored.
+   */
+  close(): Promise<void> {
+    this.context.ordering.close();
+    return Promise.resolve();
   }
 
   /** The same emitter for another namespace. */

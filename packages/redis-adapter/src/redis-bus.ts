@@ -1,8 +1,6 @@
-import { type BusListener, ChannelListeners, type ClusterBus, type ClusterLogger } from "@roomcast/core";
-import type { Cluster, Redis } from "ioredis";
-
-/** An ioredis client: a single Redis or a Redis Cluster. */
-export type RedisClient = Redis | Cluster;
+import { type BusListener, type BusOrdering, ChannelListeners, type ClusterBus, type ClusterLogger } from "@roomcast/core";
+import type { RedisClient } from "./redis-client.js";
+import { traceClientStates } from "./redis-trace.js";
 
 /** `classic`: PUBLISH/SUBSCRIBE. `sharded`: SPUBLISH/SSUBSCRIBE (Redis 7+, scales with Redis Cluster). */
 export type PubSubMode = "classic" | "sharded";
@@ -38,6 +36,11 @@ function isReady(client: RedisClient): boolean {
   return client.status === "ready";
 }
 
+/** True for an ioredis `Cluster`. */
+export function isRedisCluster(client: RedisClient): boolean {
+  return (client as { isCluster?: boolean }).isCluster === true;
+}
+
 /**
  * Redis I/O for the cluster adapter: publishes on one client and subscribes on another (a
  * connection in subscriber mode cannot publish). One bus serves every namespace of a server.
@@ -48,6 +51,13 @@ function isReady(client: RedisClient): boolean {
  * outage.
  */
 export class RedisBus implements ClusterBus {
+  /**
+   * "publisher" on one Redis server, which handles every PUBLISH (or SPUBLISH) of the publisher
+   * connection in order and writes them to a subscriber connection in that order. "channel" on a
+   * Redis Cluster: sharded channels live on different shards; classic PUBLISH goes to a random
+   * node per command, so there even one channel's order is not certain (use sharded mode).
+   */
+  readonly ordering: BusOrdering;
   private readonly listeners = new ChannelListeners();
   /** Channels waiting for the subscriber to be ready, with the promises waiting on them. */
   private readonly deferred = new Map<string, (() => void)[]>();
@@ -77,6 +87,7 @@ export class RedisBus implements ClusterBus {
     private readonly mode: PubSubMode,
     opts: RedisBusOptions = {},
   ) {
+    this.ordering = isRedisCluster(pub) || isRedisCluster(sub) ? "channel" : "publisher";
     this.maxPendingPublishes = opts.maxPendingPublishes ?? 5000;
     this.logger = opts.logger ?? console;
     this.subscriberWasReady = isReady(sub);
@@ -91,6 +102,8 @@ export class RedisBus implements ClusterBus {
     };
     pub.on("error", onError);
     sub.on("error", onError);
+    traceClientStates(pub, "publisher");
+    traceClientStates(sub, "subscriber");
     sub.on(mode === "classic" ? "messageBuffer" : "smessageBuffer", (channel: Buffer | string, message: Buffer) => {
       this.listeners.dispatch(channel.toString(), message, (err) => this.logger.warn("roomcast redis: a listener threw", err));
     });
@@ -106,8 +119,17 @@ export class RedisBus implements ClusterBus {
     });
   }
 
+  /** True while both connections are ready: this node can publish and hears the others. */
+  get connected(): boolean {
+    return isReady(this.pub) && isReady(this.sub);
+  }
+
+  /**
+   * The counters, plus `pendingPublishes` (publishes waiting for Redis now) and `connected` (1
+   * while both connections are ready, else 0: `io.health()` is then not ready).
+   */
   get metrics(): Readonly<Record<string, number>> {
-    return { ...this.counters, pendingPublishes: this.pendingPublishes };
+    return { ...this.counters, pendingPublishes: this.pendingPublishes, connected: this.connected ? 1 : 0 };
   }
 
   publish(channel: string, payload: Uint8Array, volatile: boolean): void {

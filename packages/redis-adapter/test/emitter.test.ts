@@ -29,6 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const client of clients) client.socket.disconnect();
+  await emitter?.close();
   await Promise.allSettled(nodes.map(stopNode));
   emitterClient?.disconnect();
   await redis?.stop();
@@ -70,5 +71,42 @@ describe("Emitter", () => {
     expect(() => emitter.emit("x", () => {})).toThrow(/acks/);
     expect(() => emitter.emit("connect")).toThrow(/reserved/);
     expect(emitter.metrics.publishFailures).toBe(0);
+  });
+
+  it("holds nothing after a membership change that no node hears", async () => {
+    const client = new Redis(redis.url);
+    const lonely = new Emitter(client, { prefix: `${prefix}-nobody`, orderingTimeout: 60_000, logger: quietLogger });
+    try {
+      lonely.in("a").socketsJoin("b");
+      lonely.to("b").emit("after-join");
+      expect(lonely.metrics.heldOperations).toBeGreaterThan(0);
+      // The PUBLISH of the join reached no subscriber: nobody will confirm it, and nothing waits.
+      await waitFor(() => lonely.metrics.heldOperations === 0, "the held emit to go out");
+      expect(lonely.metrics).toMatchObject({ orderingHolds: 1, orderingTimeouts: 0 });
+    } finally {
+      await lonely.close();
+      client.disconnect();
+    }
+  });
+
+  it("subscribes for confirmations on its first join only, and close() releases that connection", async () => {
+    const client = new Redis(redis.url);
+    const own = new Emitter(client, { prefix, logger: quietLogger });
+    const responseChannels = async () => (await client.pubsub("CHANNELS", `${prefix}-response#/#emitter-*`)) as string[];
+    const before = await responseChannels();
+    try {
+      own.to("a").emit("plain");
+      own.in("c").socketsLeave("nothing");
+      expect(await responseChannels()).toEqual(before);
+      own.in("c").socketsJoin("confirmed");
+      await waitFor(async () => (await responseChannels()).length === before.length + 1, "the response subscription");
+      await waitFor(() => own.metrics.orderingHolds === 1 && own.metrics.heldOperations === 0, "the join's confirmations");
+      await own.close();
+      await waitFor(async () => (await responseChannels()).length === before.length, "the subscriber to go");
+      expect(own.metrics.orderingTimeouts).toBe(0);
+    } finally {
+      await own.close();
+      client.disconnect();
+    }
   });
 });
