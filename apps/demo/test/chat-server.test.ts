@@ -1,13 +1,17 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { io as connect, type Socket as ClientSocket } from "@roomcast/client";
 import { Server } from "@roomcast/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ClientToServerEvents, RoomMessage, ServerToClientEvents } from "../src/shared/chat-events.js";
+import type { ClientToServerEvents, DirectMessage, PresenceUpdate, RoomMessage, ServerToClientEvents } from "../src/shared/chat-events.js";
 import { attachChat } from "../src/server/chat-server.js";
 import type { ChatServer } from "../src/server/chat-types.js";
+import { userIdFromKey } from "../src/server/identity.js";
 
 type ChatClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
+
+const newKey = () => randomBytes(18).toString("base64url");
 
 /** The chat's server handlers over real connections, without a browser: the rules a page cannot bypass. */
 describe("chat server", () => {
@@ -19,7 +23,7 @@ describe("chat server", () => {
 
   beforeAll(async () => {
     http = createServer();
-    io = new Server(http);
+    io = new Server(http, { connectionStateRecovery: { maxDisconnectionDuration: 120_000 } });
     detach = attachChat(io, { nodeId: "test", presenceRefreshMs: 0, log: () => {} });
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -31,14 +35,22 @@ describe("chat server", () => {
     await io.close();
   });
 
-  function client(nickname: string): ChatClient {
-    const socket: ChatClient = connect(url, { forceNew: true, reconnection: false, auth: { nickname, color: "#3366ff" } });
+  function client(nickname: string, key = newKey(), reconnection = false): ChatClient {
+    const socket: ChatClient = connect(url, {
+      forceNew: true,
+      reconnection,
+      reconnectionDelay: 50,
+      reconnectionDelayMax: 100,
+      ackTimeout: 5000,
+      retries: 3,
+      auth: { nickname, color: "#3366ff", key },
+    });
     clients.push(socket);
     return socket;
   }
 
-  async function online(nickname: string): Promise<ChatClient> {
-    const socket = client(nickname);
+  async function online(nickname: string, key?: string, reconnection?: boolean): Promise<ChatClient> {
+    const socket = client(nickname, key, reconnection);
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", resolve);
       socket.once("connect_error", reject);
@@ -46,61 +58,122 @@ describe("chat server", () => {
     return socket;
   }
 
-  const join = (socket: ChatClient, room: string) => socket.timeout(5000).emitWithAck("room:join", room);
+  const refusal = (socket: ChatClient) => new Promise<{ data?: unknown }>((resolve) => socket.once("connect_error", resolve));
+  const join = (socket: ChatClient, room: string) => socket.emitWithAck("room:join", room);
 
   it("refuses a reserved nickname with data the page can show", async () => {
-    const socket = client("Admin");
-    const err = await new Promise<{ message: string; data?: unknown }>((resolve) => socket.once("connect_error", resolve));
-    expect(err.data).toEqual({ code: "INVALID_CREDENTIALS", field: "nickname", reason: '"Admin" is reserved' });
+    expect((await refusal(client("Admin"))).data).toEqual({ code: "INVALID_CREDENTIALS", field: "nickname", reason: '"Admin" is reserved' });
   });
 
-  it("sends a room message to the other members only, and acks the sender", async () => {
+  it("refuses a nickname someone else holds, whatever its case, but lets its holder back in", async () => {
+    const key = newKey();
+    const first = await online("MobileUser", key);
+    expect((await refusal(client("mobileuser"))).data).toEqual({
+      code: "INVALID_CREDENTIALS",
+      field: "nickname",
+      reason: '"mobileuser" is already taken: choose another nickname',
+    });
+    // The same person (same key) on a second connection keeps the name.
+    const second = await online("MobileUser", key);
+    // A goodbye frees the name (once the server has handled it: asked again until then, boundedly).
+    first.disconnect();
+    second.disconnect();
+    let taken = 0;
+    for (;;) {
+      try {
+        await online("MOBILEUSER");
+        break;
+      } catch (err) {
+        expect((err as { data?: { reason?: string } }).data?.reason).toContain("already taken");
+        if (++taken === 50) throw new Error("the name was never freed");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  });
+
+  it("sends a room message to the other members only, keeps it, and shows it to whoever joins later", async () => {
     const [ann, ben] = [await online("Ann"), await online("Ben")];
     await join(ann, "kitchen");
     const joined = await join(ben, "kitchen");
-    expect(joined.ok && joined.users.map((u) => u.nickname)).toEqual(["Ann", "Ben"]);
+    expect(joined.ok && joined.users.map((u) => [u.nickname, u.state])).toEqual([
+      ["Ann", "online"],
+      ["Ben", "online"],
+    ]);
 
     const echoes: RoomMessage[] = [];
     ann.on("room:message", (m) => echoes.push(m));
     const received = new Promise<RoomMessage>((resolve) => ben.once("room:message", resolve));
-    const reply = await ann.timeout(5000).emitWithAck("room:message", "kitchen", "  tea?  ");
+    const reply = await ann.emitWithAck("room:message", "kitchen", "  tea?  ");
     const message = await received;
-    expect(reply).toMatchObject({ ok: true, id: message.id });
-    expect(message).toMatchObject({ room: "kitchen", text: "tea?", from: { nickname: "Ann", id: ann.id } });
+    expect(reply).toMatchObject({ ok: true, id: message.id, seq: message.seq });
+    expect(message).toMatchObject({ room: "kitchen", text: "tea?", from: { nickname: "Ann" } });
     expect(echoes).toEqual([]);
+
+    const cid = await online("Cid");
+    const late = await join(cid, "kitchen");
+    expect(late.ok && late.history.map((m) => [m.from.nickname, m.text])).toEqual([["Ann", "tea?"]]);
   });
 
   it("refuses messages to rooms the sender is not in", async () => {
-    const cid = await online("Cid");
-    expect(await cid.timeout(5000).emitWithAck("room:message", "kitchen", "hi")).toEqual({ ok: false, error: "join the room first" });
+    const dot = await online("Dot");
+    expect(await dot.emitWithAck("room:message", "kitchen", "hi")).toEqual({ ok: false, error: "you are not in that room any more: join it again" });
   });
 
-  it("delivers a direct message to one socket, and refuses a room as the target", async () => {
-    const [dee, eve, fay] = [await online("Dee"), await online("Eve"), await online("Fay")];
-    await Promise.all([join(dee, "hall"), join(eve, "hall"), join(fay, "hall")]);
+  it("delivers a direct message to one user, refuses a room as the target, and passes the receipt back", async () => {
+    const eveKey = newKey();
+    const [dee, eve, fay] = [await online("Dee"), await online("Eve", eveKey), await online("Fay")];
+    const eveId = userIdFromKey(eveKey);
     const seenByFay: unknown[] = [];
     fay.on("dm:message", (m) => seenByFay.push(m));
 
-    expect(await dee.timeout(5000).emitWithAck("dm:send", "room:hall", "to all?")).toEqual({ ok: false, error: "unknown user" });
-    const received = new Promise((resolve) => eve.once("dm:message", resolve));
-    const reply = await dee.timeout(5000).emitWithAck("dm:send", eve.id!, "just you");
-    expect(reply).toMatchObject({ ok: true, message: { text: "just you", to: { nickname: "Eve" } } });
-    expect(await received).toMatchObject({ text: "just you", from: { nickname: "Dee" } });
-    // Eve got hers; Fay, on the same node and in the same room, got nothing.
+    expect(await dee.emitWithAck("dm:send", "room:hall", "to all?")).toEqual({ ok: false, error: "unknown person" });
+    const received = new Promise<DirectMessage>((resolve) => eve.once("dm:message", resolve));
+    const reply = await dee.emitWithAck("dm:send", eveId, "just you");
+    expect(reply).toMatchObject({ ok: true, recipient: "online", message: { text: "just you", to: { nickname: "Eve" } } });
+    const message = await received;
+    expect(message).toMatchObject({ text: "just you", from: { nickname: "Dee" } });
+    const receipt = new Promise((resolve) => dee.once("dm:delivered", resolve));
+    await eve.emitWithAck("dm:receipt", message.id, message.from.id);
+    expect(await receipt).toMatchObject({ id: message.id, by: { nickname: "Eve" } });
     expect(seenByFay).toEqual([]);
-    expect(await dee.timeout(5000).emitWithAck("dm:send", "no-such-socket", "hello?")).toEqual({ ok: false, error: "that user is offline" });
+    expect(await dee.emitWithAck("dm:send", "nobody-here", "hello?")).toEqual({ ok: false, error: "they have left the chat" });
   });
 
-  it("announces the member list when someone leaves", async () => {
-    const [gus, hal] = [await online("Gus"), await online("Hal")];
+  it("keeps a direct message for someone who dropped, and replays it when they come back", async () => {
+    const gilKey = newKey();
+    const [gus, gil] = [await online("Gus"), await online("Gil", gilKey, true)];
     await join(gus, "porch");
-    await join(hal, "porch");
-    const update = new Promise((resolve) =>
+    await join(gil, "porch");
+    const away = new Promise<PresenceUpdate>((resolve) =>
       gus.on("presence", (p) => {
-        if (p.room === "porch" && p.users.length === 1) resolve(p.users.map((u) => u.nickname));
+        if (p.room === "porch" && p.users.some((u) => u.nickname === "Gil" && u.state === "away")) resolve(p);
       }),
     );
-    hal.disconnect();
-    expect(await update).toEqual(["Gus"]);
+    const received = new Promise<DirectMessage>((resolve) => gil.once("dm:message", resolve));
+    // Gil's connection drops, and he stays away until the message is sent.
+    gil.io.reconnection(false);
+    gil.io.engine.close();
+    await away;
+    const reply = await gus.emitWithAck("dm:send", userIdFromKey(gilKey), "while you were out");
+    expect(reply).toMatchObject({ ok: true, recipient: "away" });
+    const back = new Promise<void>((resolve) => gil.once("connect", () => resolve()));
+    gil.io.reconnection(true);
+    gil.io.open();
+    await back;
+    expect((await received).text).toBe("while you were out");
+    expect(gil.recovered).toBe(true);
+  });
+
+  it("lists someone who said goodbye as gone, not away", async () => {
+    const [hal, ida] = [await online("Hal"), await online("Ida")];
+    await join(hal, "attic");
+    await join(ida, "attic");
+    const update = new Promise((resolve) =>
+      hal.on("presence", (p) => {
+        if (p.room === "attic" && p.users.length === 1) resolve(p.users.map((u) => u.nickname));
+      }),
+    );
+    ida.disconnect();
+    expect(await update).toEqual(["Hal"]);
   });
 });

@@ -46,7 +46,7 @@ export async function startCluster(group: ProcessGroup, plan: ClusterPlan): Prom
 
   const nodes = plan.nodePorts.map((port, i) => ({ name: nodeName(i), port }));
   const children = nodes.map((node) => startNode(group, plan, node, redisUrl));
-  await Promise.all(nodes.map((node, i) => waitForProcessServing(node.name, children[i], `http://127.0.0.1:${node.port}/healthz`, timeout)));
+  await Promise.all(nodes.map((node, i) => waitForProcessServing(node.name, children[i], `http://127.0.0.1:${node.port}/readyz`, timeout)));
 
   const haproxy = group.start("haproxy", "haproxy", ["-db", "-f", HAPROXY_CONFIG], {
     env: {
@@ -57,7 +57,7 @@ export async function startCluster(group: ProcessGroup, plan: ClusterPlan): Prom
       DEMO_NODE3: `127.0.0.1:${plan.nodePorts[2]}`,
     },
   });
-  await waitForProcessServing("haproxy", haproxy, `http://127.0.0.1:${plan.balancerPort}/healthz`, timeout);
+  await waitForProcessServing("haproxy", haproxy, `http://127.0.0.1:${plan.balancerPort}/readyz`, timeout);
   return { url: `http://localhost:${plan.balancerPort}`, redisUrl, nodes };
 }
 

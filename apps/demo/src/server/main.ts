@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
-import { Server } from "@roomcast/core";
+import { createHealthHandler, Server } from "@roomcast/core";
 import { attachChat } from "./chat-server.js";
-import type { ChatServer } from "./chat-types.js";
+import { RECOVERY_WINDOW_MS, type ChatServer } from "./chat-types.js";
 import { readNodeConfig } from "./config.js";
 import { createStaticHandler } from "./static-files.js";
 
@@ -12,8 +12,10 @@ import { createStaticHandler } from "./static-files.js";
 const config = readNodeConfig();
 const log = (message: string) => console.log(`[${config.nodeId}] ${message}`);
 
-const serveStatic = createStaticHandler(config.staticDir, config.nodeId);
+const serveStatic = createStaticHandler(config.staticDir);
 const httpServer = createServer((req, res) => {
+  // /healthz (live) and /readyz (ready: listening, not draining, Redis connected) for the balancer
+  if (health(req, res)) return;
   serveStatic(req, res).catch(() => res.destroy());
 });
 
@@ -24,11 +26,13 @@ const io: ChatServer = new Server(httpServer, {
   // A page that reconnects within two minutes keeps its rooms and gets the messages it missed
   // (listed by src/web/ui/missed-messages.ts). One node keeps them in memory; a cluster keeps
   // them in a Redis stream, so the page may come back on any node.
-  connectionStateRecovery: { maxDisconnectionDuration: 120_000, store: redis?.recoveryStore },
+  connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, store: redis?.recoveryStore },
 });
 if (redis) io.adapter(redis.adapter);
+const health = createHealthHandler(io);
 
-const detachChat = attachChat(io, { nodeId: config.nodeId, presenceRefreshMs: config.presenceRefreshMs, log });
+// Nicknames, presence and room history: in Redis for a cluster (every node sees the same), else in memory.
+const detachChat = attachChat(io, { nodeId: config.nodeId, state: redis?.chatState, presenceRefreshMs: config.presenceRefreshMs, log });
 
 httpServer.on("error", (err) => {
   console.error(`[${config.nodeId}] cannot listen on ${config.host}:${config.port}: ${err.message}`);

@@ -1,46 +1,84 @@
-import type { ChatUser } from "../shared/chat-events.js";
-import { ROOM_PREFIX, roomKey, type ChatServer } from "./chat-types.js";
-import { reachableSockets } from "./reachable-sockets.js";
+import type { ChatUser, Member } from "../shared/chat-events.js";
+import type { ChatState } from "./chat-state.js";
+import { RECOVERY_WINDOW_MS, ROOM_PREFIX, roomKey, type ChatServer, type ChatSocket } from "./chat-types.js";
 
 /** Joins and leaves in one burst (a page rejoining its rooms, a node restarting) become one update per room. */
 const COALESCE_MS = 50;
 /** Bounds the timers this node holds; beyond it updates are sent at once instead of coalesced. */
 const MAX_PENDING_ROOMS = 1000;
 
+export interface PresenceOptions {
+  /**
+   * How often this node rewrites the records of the users it serves and re-announces their rooms.
+   * A record not rewritten for two periods belongs to a node that died: its user shows as away,
+   * and disappears when the record expires (three periods). 0 disables the refresh (tests).
+   */
+  refreshMs: number;
+  log: (message: string) => void;
+}
+
 /**
- * Keeps each room's member list correct on every page, whichever node serves it. The list is
- * always recomputed with `fetchSockets` (cluster-wide with the Redis adapter) rather than
- * maintained incrementally, so a missed update heals on the next one.
+ * Who is online, away or gone, right on every node. Each node writes the records of the users it
+ * serves (ChatState, shared through Redis in a cluster); a room's list is always recomputed from
+ * its members' records rather than maintained incrementally, so a missed update heals on the next.
  */
-export class PresenceBroadcaster {
+export class Presence {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly refreshTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  /**
-   * @param refreshMs how often rooms with members on this node are re-announced. This is what
-   *   removes users of a node that died without saying goodbye. 0 disables it.
-   */
   constructor(
     private readonly io: ChatServer,
-    refreshMs: number,
-    private readonly log: (message: string) => void = console.error,
+    private readonly state: ChatState,
+    private readonly options: PresenceOptions,
   ) {
-    if (refreshMs > 0) {
-      this.refreshTimer = setInterval(() => this.refreshLocalRooms(), refreshMs);
+    if (options.refreshMs > 0) {
+      this.refreshTimer = setInterval(() => void this.refreshLocalUsers(), options.refreshMs);
       this.refreshTimer.unref();
     }
   }
 
-  /** Everyone in `room` (a chat room name, without prefix), sorted by nickname. */
-  async usersIn(room: string): Promise<ChatUser[]> {
-    const sockets = await reachableSockets(() => this.io.in(roomKey(room)).fetchSockets(), this.log);
-    const users: ChatUser[] = [];
-    for (const socket of sockets) {
-      const user = (socket.data as { user?: ChatUser } | undefined)?.user;
-      if (user) users.push(user);
+  /** How long an online record lives without being rewritten. */
+  get onlineTtlMs(): number {
+    return this.options.refreshMs > 0 ? this.options.refreshMs * 3 + 1000 : RECOVERY_WINDOW_MS;
+  }
+
+  /** How long a nickname stays claimed without being renewed: while online, and the recovery window after. */
+  get claimTtlMs(): number {
+    return RECOVERY_WINDOW_MS + this.onlineTtlMs;
+  }
+
+  /** Records `socket`'s user as online now, served by it. */
+  async online(socket: ChatSocket): Promise<void> {
+    const user = socket.data.user;
+    await this.state.saveUser({ user, socketId: socket.id, state: "online", seenAt: Date.now() }, this.onlineTtlMs);
+  }
+
+  /** Everyone listed in `room` whose record is alive, sorted by nickname; the expired are removed from it. */
+  async membersOf(room: string): Promise<Member[]> {
+    const ids = await this.state.members(room);
+    const records = await this.state.users(ids);
+    const staleBefore = Date.now() - (this.options.refreshMs > 0 ? this.options.refreshMs * 2 + 500 : Infinity);
+    const members: Member[] = [];
+    for (const id of ids) {
+      const record = records.get(id);
+      if (!record) {
+        void this.state.removeMember(room, id).catch(() => {});
+        continue;
+      }
+      // Online but not refreshed: its node died. The page is on its way back, or gone soon.
+      const state = record.state === "online" && record.seenAt < staleBefore ? "away" : record.state;
+      members.push({ ...record.user, state });
     }
-    return users.sort((a, b) => a.nickname.localeCompare(b.nickname) || a.id.localeCompare(b.id));
+    return members.sort((a, b) => a.nickname.localeCompare(b.nickname) || a.id.localeCompare(b.id));
+  }
+
+  /** The user's state as a direct message to them would find it; undefined when they are gone. */
+  async stateOf(user: ChatUser["id"]): Promise<{ user: ChatUser; state: Member["state"] } | undefined> {
+    const record = (await this.state.users([user])).get(user);
+    if (!record) return undefined;
+    const stale = this.options.refreshMs > 0 && record.seenAt < Date.now() - (this.options.refreshMs * 2 + 500);
+    return { user: record.user, state: stale ? "away" : record.state };
   }
 
   /** Announces `room`'s member list soon, once per burst. */
@@ -66,18 +104,27 @@ export class PresenceBroadcaster {
 
   private async announce(room: string): Promise<void> {
     try {
-      const users = await this.usersIn(room);
+      const users = await this.membersOf(room);
       if (this.closed) return;
       this.io.to(roomKey(room)).emit("presence", { room, users });
     } catch (err) {
-      // A node that stopped answering makes fetchSockets fail until the cluster forgets it; the next update heals.
-      this.log(`presence of ${room} not sent: ${(err as Error).message}`);
+      // Redis unreachable: the next update heals.
+      this.options.log(`presence of ${room} not sent: ${(err as Error).message}`);
     }
   }
 
-  private refreshLocalRooms(): void {
-    for (const key of this.io.of("/").adapter.rooms.keys()) {
-      if (key.startsWith(ROOM_PREFIX)) this.schedule(key.slice(ROOM_PREFIX.length));
+  /** Rewrites the records and name claims of this node's users, then re-announces their rooms. */
+  private async refreshLocalUsers(): Promise<void> {
+    const rooms = new Set<string>();
+    const writes: Promise<unknown>[] = [];
+    for (const socket of this.io.of("/").sockets.values()) {
+      const user = socket.data.user;
+      if (!user) continue;
+      writes.push(this.online(socket), this.state.claimNickname(user.nickname, user.id, this.claimTtlMs));
+      for (const key of socket.rooms) if (key.startsWith(ROOM_PREFIX)) rooms.add(key.slice(ROOM_PREFIX.length));
     }
+    const failed = (await Promise.allSettled(writes)).find((r) => r.status === "rejected");
+    if (failed) this.options.log(`presence refresh incomplete: ${(failed as PromiseRejectedResult).reason}`);
+    for (const room of rooms) this.schedule(room);
   }
 }

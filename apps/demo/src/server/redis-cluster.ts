@@ -1,5 +1,6 @@
 import { createAdapter, createStreamsStore } from "@roomcast/redis-adapter";
 import { Redis } from "ioredis";
+import { RedisChatState } from "./redis-chat-state.js";
 
 /**
  * The two Redis connections the cluster adapter needs (a subscribed connection cannot publish).
@@ -21,12 +22,14 @@ export function connectRedis(url: string, log: (message: string) => void) {
     });
   }
   return {
-    // Joins and room lists wait on fetchSockets across the nodes. Until a crashed node is noticed
-    // (heartbeat timeout) such a request waits for it in vain; settling for the others' answers
-    // after 2 s keeps the reply well inside the page's 5 s ack timeout (ACK_TIMEOUT_MS).
+    // Cluster requests (fetchSockets and the like) wait for every node. Until a crashed node is
+    // noticed (heartbeat timeout) such a request waits for it in vain; settling for the others'
+    // answers after 2 s keeps a reply well inside the page's 5 s ack timeout (ACK_TIMEOUT_MS).
     adapter: createAdapter(pubClient, subClient, { requestsTimeout: 2000 }),
     /** Connection-state recovery across nodes: missed messages in a Redis stream, sessions with a TTL. */
     recoveryStore: createStreamsStore(pubClient),
+    /** Nicknames, presence, room members and history, shared by the nodes (commands on the publisher). */
+    chatState: new RedisChatState(pubClient),
     async close(): Promise<void> {
       await Promise.allSettled([pubClient.quit(), subClient.quit()]);
     },

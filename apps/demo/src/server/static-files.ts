@@ -15,11 +15,10 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * Serves the built browser app from `root`, plus `/healthz` for the load balancer's checks.
- * Vite puts a content hash in every asset name, so assets are cached forever and only
+ * Serves the built browser app from `root`. Vite puts a content hash in every asset name, so assets are cached forever and only
  * index.html is revalidated.
  */
-export function createStaticHandler(root: string, nodeId: string) {
+export function createStaticHandler(root: string) {
   const rootWithSep = root.endsWith(sep) ? root : root + sep;
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -28,10 +27,6 @@ export function createStaticHandler(root: string, nodeId: string) {
       return;
     }
     const pathname = decodePath(req.url ?? "/");
-    if (pathname === "/healthz") {
-      res.writeHead(200, { "content-type": "text/plain", "cache-control": "no-store" }).end(`ok ${nodeId}\n`);
-      return;
-    }
     const file = pathname === null ? null : normalize(join(rootWithSep, pathname.endsWith("/") ? `${pathname}index.html` : pathname));
     // A path that normalizes outside the root is a traversal attempt: answer as if it did not exist.
     if (file === null || !file.startsWith(rootWithSep)) {

@@ -48,3 +48,17 @@ export function normalizeMessageText(text: unknown): string | null {
   if (trimmed.length === 0 || trimmed.length > MESSAGE_MAX_LENGTH) return null;
   return trimmed;
 }
+
+/**
+ * The form two nicknames share when they would be confused: case and Unicode compatibility forms
+ * ignored, so "MobileUser" and "mobileuser" are one name.
+ */
+export function nicknameKey(nickname: string): string {
+  return nickname.trim().normalize("NFKC").toLocaleLowerCase("en");
+}
+
+/** The tab's secret key: random, URL-safe, 16-64 characters. */
+export function userKeyProblem(key: unknown): string | null {
+  if (typeof key !== "string" || !/^[A-Za-z0-9_-]{16,64}$/.test(key)) return "a session key is required (reload the page)";
+  return null;
+}

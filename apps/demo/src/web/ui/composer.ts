@@ -7,22 +7,27 @@ export interface ComposerActions {
   typing(): void;
 }
 
-/** The message box under the timeline; disabled until a conversation is open. */
+/**
+ * The message box. It works whenever a conversation is open, connected or not: while the page
+ * reconnects, what is written is queued and goes out once the connection is back.
+ */
 export class Composer {
   private readonly input: HTMLInputElement;
   private readonly button: HTMLButtonElement;
+  private readonly label: HTMLLabelElement;
 
-  constructor(root: HTMLFormElement, private readonly store: ChatStore, actions: ComposerActions) {
+  constructor(form: HTMLFormElement, private readonly store: ChatStore, actions: ComposerActions) {
     this.input = el("input", {
-      attrs: { name: "text", autocomplete: "off", maxlength: String(MESSAGE_MAX_LENGTH), placeholder: "Write a message…" },
+      attrs: { id: "message-input", name: "text", autocomplete: "off", maxlength: String(MESSAGE_MAX_LENGTH), enterkeyhint: "send" },
       data: { testid: "message-input" },
     });
-    this.button = el("button", { attrs: { type: "submit" }, data: { testid: "send" }, text: "Send" });
-    root.replaceChildren(this.input, this.button);
+    this.label = el("label", { className: "visually-hidden", attrs: { for: "message-input" } });
+    this.button = el("button", { className: "btn btn-primary", attrs: { type: "submit" }, data: { testid: "send" }, text: "Send" });
+    form.replaceChildren(this.label, this.input, this.button);
     this.input.addEventListener("input", () => {
       if (this.input.value.trim()) actions.typing();
     });
-    root.addEventListener("submit", (event) => {
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = this.input.value.trim();
       if (!text) return;
@@ -35,11 +40,17 @@ export class Composer {
     this.render();
   }
 
+  focus(): void {
+    this.input.focus();
+  }
+
   private render(): void {
     const conversation = this.store.active;
     const usable = !!conversation && (conversation.kind === "dm" || conversation.joined);
     this.input.disabled = !usable;
     this.button.disabled = !usable;
-    this.input.placeholder = !conversation ? "Open a room to chat" : conversation.kind === "room" ? `Message #${conversation.title}` : `Message ${conversation.title}`;
+    const target = !conversation ? "" : conversation.kind === "room" ? `#${conversation.title}` : conversation.title;
+    this.label.textContent = conversation ? `Message to ${target}` : "Message";
+    this.input.placeholder = !conversation ? "Open a room to chat" : `Message ${target}`;
   }
 }

@@ -3,21 +3,34 @@ import { el, formatTime } from "./element.js";
 
 /** Missed messages listed at most; the rest are counted. */
 const MAX_LISTED = 50;
+/** Replayed messages remembered while offline, at most. */
+const MAX_REPLAYED = 1000;
+
+interface Gap {
+  from: number;
+  to: number;
+  recovered: boolean;
+  previousNode: string | null;
+  node: string | null;
+}
 
 /**
- * The panel above the timeline for what happened while this page was offline.
+ * The panel above the timeline for what happened while this page was offline. It shows only
+ * when there is something to say:
  *
- * MISSED MESSAGES: it lights up after every reconnect. When the server restored the session
- * (`socket.recovered`, connection-state recovery), the events it replays are listed here.
- * When it could not (a crashed node, offline longer than the server keeps sessions, or the history was trimmed),
- * the panel says so plainly instead of pretending nothing happened.
+ * - the server kept the session (`socket.recovered`) and replayed messages sent meanwhile: they
+ *   are listed (and are in the timeline too). Nothing replayed, no panel.
+ * - the server started a fresh session: what was sent meanwhile cannot be replayed. The page
+ *   reloads each room's recent history into the timeline, so the panel says what happened and
+ *   how many messages the reload brought, without listing them a second time.
  */
 export class MissedMessages {
   private offlineSince: number | null = null;
-  private window: { from: number; to: number; recovered: boolean } | null = null;
+  private gap: Gap | null = null;
   private missed: Array<{ where: string; entry: TimelineEntry }> = [];
-  /** Messages that arrived between the drop and "connect": a recovery replays them before "connect". */
+  /** Messages that arrive before "connect" are the replay of a recovered session. */
   private replayed: Array<{ where: string; entry: TimelineEntry }> = [];
+  private reloaded = 0;
 
   constructor(private readonly root: HTMLElement) {
     this.render();
@@ -28,66 +41,101 @@ export class MissedMessages {
     if (this.offlineSince === null) this.offlineSince = at;
   }
 
-  /** Connected again. `recovered` is the client's `socket.recovered`. */
+  get offline(): boolean {
+    return this.offlineSince !== null;
+  }
+
+  /** Since when the page was offline, while it still is, or during the last gap. */
+  get gapStart(): number | undefined {
+    return this.offlineSince ?? this.gap?.from;
+  }
+
+  /** Connected again. `recovered` is the client's `socket.recovered`; the replay (if any) is over. */
   cameBack(recovered: boolean, at = Date.now()): void {
     if (this.offlineSince === null) return;
-    this.window = { from: this.offlineSince, to: at, recovered };
+    this.gap = { from: this.offlineSince, to: at, recovered, previousNode: null, node: null };
     this.offlineSince = null;
     this.missed = recovered ? this.replayed : [];
     this.replayed = [];
+    this.reloaded = 0;
     this.render();
   }
 
-  /**
-   * Offers each incoming message; those stamped inside the offline window were replayed by
-   * recovery and are listed. (Server and page clocks are compared: fine on one machine.)
-   */
+  /** The node that served the page before the gap, and the one that serves it now. */
+  servedBy(previousNode: string | null, node: string | null): void {
+    if (!this.gap) return;
+    this.gap.previousNode = previousNode;
+    this.gap.node = node;
+    this.render();
+  }
+
+  /** A message arrived; while offline it is part of a recovery's replay. */
   consider(where: string, entry: TimelineEntry): void {
-    if (this.offlineSince !== null) {
-      // still offline: this is the replay, which comes before "connect"
-      this.replayed.push({ where, entry });
-      if (this.replayed.length > 1000) this.replayed.shift();
-      return;
-    }
-    const w = this.window;
-    if (!w || !w.recovered || entry.at < w.from || entry.at > w.to) return;
-    this.missed.push({ where, entry });
+    if (this.offlineSince === null) return;
+    this.replayed.push({ where, entry });
+    if (this.replayed.length > MAX_REPLAYED) this.replayed.shift();
+  }
+
+  /** After a fresh session: the reloaded history of a room brought `count` messages sent during the gap. */
+  addReloaded(count: number): void {
+    if (!this.gap || this.gap.recovered) return;
+    this.reloaded += count;
     this.render();
   }
 
   dismiss(): void {
-    this.window = null;
+    this.gap = null;
     this.missed = [];
     this.render();
   }
 
   private render(): void {
-    const w = this.window;
-    this.root.hidden = w === null;
-    if (!w) {
+    const gap = this.gap;
+    const visible = gap !== null && (!gap.recovered || this.missed.length > 0);
+    this.root.hidden = !visible;
+    if (!gap || !visible) {
       this.root.replaceChildren();
+      delete this.root.dataset.recovered;
       return;
     }
-    const span = `${formatTime(w.from)}–${formatTime(w.to)}`;
-    const close = el("button", { className: "dismiss", attrs: { title: "Dismiss" }, text: "×", on: { click: () => this.dismiss() } });
-    this.root.dataset.recovered = String(w.recovered);
-    if (!w.recovered) {
+    const span = `${formatDuration(gap.to - gap.from)}, until ${formatTime(gap.to)}`;
+    const close = el("button", {
+      className: "btn btn-small btn-quiet dismiss",
+      attrs: { type: "button", "aria-label": "Dismiss this notice" },
+      text: "Dismiss",
+      on: { click: () => this.dismiss() },
+    });
+    this.root.dataset.recovered = String(gap.recovered);
+    if (!gap.recovered) {
+      const cause =
+        gap.previousNode && gap.node && gap.previousNode !== gap.node
+          ? `The server you were on (${gap.previousNode}) stopped answering, so ${gap.node} took over with a new session.`
+          : `The server${gap.node ? ` (${gap.node})` : ""} no longer had this page's session (it restarted, or the page was away too long), so it started a new one.`;
+      const reloaded = this.reloaded === 0 ? "Recent room messages were reloaded; none came in meanwhile." : `Recent room messages were reloaded, ${this.reloaded} of them new.`;
       this.root.replaceChildren(
+        el("p", {}, el("strong", { text: `You were offline for ${span}. ` }), cause),
+        el("p", { text: `${reloaded} Direct messages sent to you while you were away may be missing.` }),
         close,
-        el("strong", { text: `Offline ${span}. ` }),
-        "Messages sent meanwhile could not be restored: the server no longer had this session (its node crashed or restarted, the page was away too long, or the history was trimmed).",
       );
       return;
     }
     const listed = this.missed.slice(-MAX_LISTED);
+    const count = this.missed.length === 1 ? "1 message" : `${this.missed.length} messages`;
     this.root.replaceChildren(
-      close,
-      el("strong", { text: `Missed while offline (${span}): ${this.missed.length}` }),
+      el("p", {}, el("strong", { text: `While you were away (${span}): ${count}` })),
       el(
         "ul",
         { data: { testid: "missed-list" } },
         ...listed.map(({ where, entry }) => el("li", {}, el("span", { className: "hint", text: `${where} · ${formatTime(entry.at)} ` }), `${entry.from.nickname}: ${entry.text}`)),
       ),
+      close,
     );
   }
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 1) return "less than a second";
+  if (seconds < 90) return seconds === 1 ? "1 second" : `${seconds} seconds`;
+  return `${Math.round(seconds / 60)} minutes`;
 }

@@ -8,7 +8,7 @@ export const TYPING_REFRESH_MS = 2000;
 const TYPING_IDLE_MS = 3000;
 
 /**
- * "Alice is typing…" under the timeline. Hints travel as volatile emits, so any of them may be
+ * "Alice is typing…", just above the message box. Hints travel as volatile emits, so any of them may be
  * lost: each one expires on its own rather than waiting for a "stopped" that may never come.
  */
 export class TypingIndicator {

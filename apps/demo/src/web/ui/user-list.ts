@@ -1,48 +1,59 @@
-import type { ChatUser } from "../../shared/chat-events.js";
+import type { Member } from "../../shared/chat-events.js";
 import type { ChatStore } from "../chat-store.js";
+import { avatar, presenceIndicator } from "./avatar.js";
 import { el } from "./element.js";
 
-/** Who is in the open room, on any node. Clicking someone else opens a direct conversation. */
+/** Who is in the open room, on any node, online or away. Picking someone else opens a direct conversation. */
 export class UserList {
   private readonly title: HTMLElement;
   private readonly list: HTMLElement;
 
   constructor(root: HTMLElement, private readonly store: ChatStore) {
-    this.title = el("h2");
-    this.list = el("ul", { className: "user-list", data: { testid: "user-list" } });
-    root.replaceChildren(this.title, this.list);
+    this.title = el("h2", { attrs: { id: "people-heading" } });
+    this.list = el("ul", { className: "user-list", data: { testid: "user-list" }, attrs: { "aria-labelledby": "people-heading" } });
+    root.replaceChildren(this.title, this.list, el("p", { className: "hint legend", text: "● online · ○ away: back soon, messages wait for them" }));
     store.subscribe((change) => {
       if (change.type === "active" || change.type === "self" || (change.type === "users" && change.key === store.activeKey)) this.render();
     });
     this.render();
   }
 
+  /** How many people the open room lists (the phone's People button shows it). */
+  get count(): number {
+    const conversation = this.store.active;
+    return conversation?.kind === "room" ? conversation.users.length : 0;
+  }
+
   private render(): void {
     const conversation = this.store.active;
     if (!conversation || conversation.kind !== "room") {
-      this.title.textContent = "Online";
-      this.list.replaceChildren(el("li", { className: "hint", text: "Open a room to see who is here." }));
+      this.title.textContent = "People";
+      this.list.replaceChildren(el("li", { className: "hint", text: "Open a room to see who is there." }));
       return;
     }
-    this.title.textContent = `Online in #${conversation.title} (${conversation.users.length})`;
+    const online = conversation.users.filter((u) => u.state === "online").length;
+    this.title.textContent = `In #${conversation.title}: ${online} online${conversation.users.length > online ? `, ${conversation.users.length - online} away` : ""}`;
     this.list.replaceChildren(...conversation.users.map((user) => this.item(user)));
   }
 
-  private item(user: ChatUser): HTMLElement {
+  private item(user: Member): HTMLElement {
     const isSelf = user.id === this.store.self?.id;
-    const label = el(
-      "span",
-      { className: "user" },
-      el("span", { className: "swatch-dot", attrs: { style: `background:${user.color}` } }),
-      user.nickname,
-      isSelf ? el("span", { className: "hint", text: " (you)" }) : null,
-    );
-    const data = { testid: "user", nickname: user.nickname, userId: user.id };
-    if (isSelf) return el("li", { data }, label);
+    const content = [
+      avatar(user, "small"),
+      el("span", { className: "name", text: user.nickname }),
+      isSelf ? el("span", { className: "hint", text: "(you)" }) : null,
+      presenceIndicator(user.state),
+    ];
+    const data = { testid: "user", nickname: user.nickname, userId: user.id, presence: user.state };
+    if (isSelf) return el("li", { data }, el("span", { className: "user" }, ...content));
     return el(
       "li",
       { data },
-      el("button", { className: "user-link", attrs: { title: `Message ${user.nickname}` }, on: { click: () => this.store.openDirect(user) } }, label),
+      el(
+        "button",
+        { className: "user user-link", attrs: { type: "button", title: `Write to ${user.nickname}` }, on: { click: () => this.store.openDirect(user) } },
+        ...content,
+      ),
     );
   }
 }
