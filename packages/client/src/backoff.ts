@@ -17,12 +17,18 @@ export interface BackoffOptions {
 const MAX_EXPONENT = 31;
 
 /**
- * Exponential backoff with jitter, and the one timer that waits it out.
- *
- * Attempt n waits `cap * (1 - jitter * random())` where `cap = min(max, min * 2^n)`. With the
- * default jitter of 1 this is "full jitter": after a server restart thousands of clients spread
- * evenly over [0, cap] instead of arriving in synchronized waves.
+ * The delay in ms before reconnection attempt `attempt` (0 for the first):
+ * `cap * (1 - jitter * random())` where `cap = min(max, min * 2^attempt)`. With a jitter of 1
+ * this is "full jitter": after a server restart thousands of clients spread evenly over
+ * [0, cap] instead of arriving in synchronized waves.
  * Why: https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
+ * The manager calls this with its current options; {@link Backoff} wraps it with a timer.
+ */
+export const backoffDelay = (attempt: number, min: number, max: number, jitter: number, random = Math.random): number =>
+  Math.floor(Math.min(max, min * 2 ** Math.min(attempt, MAX_EXPONENT)) * (1 - jitter * random()));
+
+/**
+ * Exponential backoff with jitter ({@link backoffDelay}), and the one timer that waits it out.
  */
 export class Backoff {
   /** Attempts made since the last reset. */
@@ -33,9 +39,8 @@ export class Backoff {
 
   /** The delay of the next attempt, in ms; counts the attempt. */
   duration(): number {
-    const { min, max, jitter, random = Math.random } = this._options;
-    const cap = Math.min(max, min * 2 ** Math.min(this.attempts++, MAX_EXPONENT));
-    return Math.floor(cap * (1 - jitter * random()));
+    const { min, max, jitter, random } = this._options;
+    return backoffDelay(this.attempts++, min, max, jitter, random);
   }
 
   /** Runs `callback` after the next delay; replaces any pending one. Returns the delay. */

@@ -33,13 +33,15 @@ const WEBSOCKET = Object.freeze({ name: "websocket" as const });
 export class Engine extends TypedEmitter<Record<never, never>, EngineReservedEvents> {
   /** The transport in use: always `{ name: "websocket" }`. */
   readonly transport = WEBSOCKET;
+  /** "opening" while the WebSocket handshake runs, then "open", then "closed" for good. */
+  readyState: EngineReadyState;
+  readonly #drop: () => void;
 
-  constructor(
-    /** "opening" while the WebSocket handshake runs, then "open", then "closed" for good. */
-    public readyState: EngineReadyState,
-    private readonly drop: () => void = () => {},
-  ) {
+  /** @internal `drop` lets go of the connection as a network failure would. */
+  constructor(readyState: EngineReadyState, drop: () => void = () => {}) {
     super();
+    this.readyState = readyState;
+    this.#drop = drop;
   }
 
   /**
@@ -48,7 +50,7 @@ export class Engine extends TypedEmitter<Record<never, never>, EngineReservedEve
    * What socket.io-client apps and tests call to simulate a lost connection. No-op unless open.
    */
   close(): void {
-    if (this.readyState === "open") this.drop();
+    if (this.readyState === "open") this.#drop();
   }
 
   /** @internal */

@@ -1,14 +1,14 @@
-import { type Codec, decodeServerPacket, parseJsonFrame, stringifyJsonFrame, Subprotocol, toWire } from "@roomcast/protocol";
+import { type Codec, decodeServerJson, stringifyJsonFrame, Subprotocol, toWire } from "@roomcast/protocol";
 
 /**
  * The JSON codec as a client uses it: the same frames as `jsonCodec` from "@roomcast/protocol",
  * but `decode` reads only what a server sends (the argument `allowed` is always FROM_SERVER
- * here), through `decodeServerPacket` instead of the full validator the server needs.
+ * here), through `decodeServerJson` instead of the full validator the server needs.
  */
 export const clientJsonCodec: Codec = {
   name: "json",
   subprotocol: Subprotocol.JSON,
   binary: false,
   encode: (packet) => stringifyJsonFrame(toWire(packet)),
-  decode: (data, _allowed, limits) => decodeServerPacket(parseJsonFrame(data, limits), limits),
+  decode: (data, _allowed, limits) => decodeServerJson(data, limits),
 };

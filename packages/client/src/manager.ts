@@ -1,7 +1,7 @@
 import { type Codec, FROM_SERVER, type Packet, type RoomcastError } from "@roomcast/protocol";
 import { openWebSocket } from "#websocket";
 import { authSubprotocol } from "./auth-subprotocol.js";
-import { Backoff } from "./backoff.js";
+import { backoffDelay } from "./backoff.js";
 import { checkOption, resolveOptions } from "./client-options.js";
 import { Engine } from "./engine.js";
 import { clientJsonCodec } from "./json-codec.js";
@@ -10,7 +10,7 @@ import { Socket, type SocketOptions } from "./socket.js";
 export type { ManagerCloseReason } from "./disconnect-reasons.js";
 import type { Transport, TransportHandlers, TransportOptions } from "./transport/websocket-types.js";
 import { TypedEmitter } from "./typed-events.js";
-import { ReadyState } from "./ready-state.js";
+import { CLOSED, OPEN, OPENING, type ReadyState } from "./ready-state.js";
 import { parseUrl } from "./url.js";
 
 /**
@@ -114,7 +114,7 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   codec: Codec;
   /**
    * The resolved options: defaults overlaid with those given (socket options passed to `io()`
-   * included). Change them through the getter/setters below, which keep the backoff in step.
+   * included). Change them through the getter/setters below; the backoff reads them at each wait.
    */
   readonly opts: ManagerOptions;
   /** The WebSocket endpoint this manager connects to: `ws(s)://host[:port]<path>?<query>`. */
@@ -125,21 +125,25 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
    */
   engine = new Engine("closed");
   /** @internal */
-  _readyState = ReadyState.CLOSED;
+  _readyState: ReadyState = CLOSED;
   /** @internal */
   _reconnecting = false;
   /** @internal incremented per WebSocket opened or dropped; late callbacks compare against it. */
   _generation = 0;
 
-  private readonly _backoff: Backoff;
-  private _transport: Transport | undefined;
-  private _skipReconnect = false;
-  private _transportError: Error | undefined;
-  private _lastReceived = 0;
+  /* `#` members: bundlers shorten their names, and nothing outside this class reaches them */
+  /** Reconnection attempts since a namespace last connected (the backoff's exponent). */
+  #attempts = 0;
+  /** The wait before the next reconnection attempt, while there is one. */
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #transport: Transport | undefined;
+  #skipReconnect = false;
+  #transportError: Error | undefined;
+  #lastReceived = 0;
   /** Silence allowed before the connection counts as dead: `timeout`, then pingInterval + pingTimeout. */
-  private _window = 0;
-  private _watchdog: ReturnType<typeof setTimeout> | undefined;
-  private _openCallback: ((err?: Error) => void) | undefined;
+  #window = 0;
+  #watchdog: ReturnType<typeof setTimeout> | undefined;
+  #openCallback: ((err?: Error) => void) | undefined;
 
   /**
    * @param uri - server URL (`http(s)`, `ws(s)`, or relative to the page); its path is ignored
@@ -154,43 +158,38 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     for (const [key, value] of Object.entries(options.query)) url.searchParams.set(key, value);
     this.uri = url.href;
     this.codec = options.codec;
-    this._backoff = new Backoff({
-      min: options.reconnectionDelay,
-      max: options.reconnectionDelayMax,
-      jitter: options.randomizationFactor,
-    });
   }
 
   reconnection(): boolean;
   reconnection(v: boolean): this;
   reconnection(v?: boolean): this | boolean {
-    if (v === false) this._skipReconnect = true;
-    return this._option("reconnection", v);
+    if (v === false) this.#skipReconnect = true;
+    return this.#option("reconnection", v);
   }
   reconnectionAttempts(): number;
   reconnectionAttempts(v: number): this;
   reconnectionAttempts(v?: number): this | number {
-    return this._option("reconnectionAttempts", v);
+    return this.#option("reconnectionAttempts", v);
   }
   reconnectionDelay(): number;
   reconnectionDelay(v: number): this;
   reconnectionDelay(v?: number): this | number {
-    return this._option("reconnectionDelay", v);
+    return this.#option("reconnectionDelay", v);
   }
   reconnectionDelayMax(): number;
   reconnectionDelayMax(v: number): this;
   reconnectionDelayMax(v?: number): this | number {
-    return this._option("reconnectionDelayMax", v);
+    return this.#option("reconnectionDelayMax", v);
   }
   randomizationFactor(): number;
   randomizationFactor(v: number): this;
   randomizationFactor(v?: number): this | number {
-    return this._option("randomizationFactor", v);
+    return this.#option("randomizationFactor", v);
   }
   timeout(): number;
   timeout(v: number): this;
   timeout(v?: number): this | number {
-    return this._option("timeout", v);
+    return this.#option("timeout", v);
   }
 
   /**
@@ -208,33 +207,45 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
 
   /** Opens the connection if it is closed; `callback` hears the outcome of this attempt. */
   open(callback?: (err?: Error) => void): this {
-    if (this._readyState !== ReadyState.CLOSED) return this;
-    this._readyState = ReadyState.OPENING;
-    this._skipReconnect = false;
-    this._transportError = undefined;
-    this._openCallback = callback;
+    if (this._readyState !== CLOSED) return this;
+    this._readyState = OPENING;
+    this.#skipReconnect = false;
+    this.#transportError = undefined;
+    this.#openCallback = callback;
     const generation = ++this._generation;
-    this.engine = new Engine("opening", () => {
-      if (generation === this._generation) this._onClose("transport close");
-    });
+    const current = () => generation === this._generation;
+    this.engine = new Engine("opening", () => current() && this.#onClose("transport close"));
     const opts = this.opts;
-    const codec = opts.codec;
     const json = clientJsonCodec.subprotocol;
-    const protocols = codec.subprotocol === json ? [json] : [codec.subprotocol, json];
+    const offered = opts.codec.subprotocol;
+    const protocols = offered === json ? [json] : [offered, json];
+    const handlers: TransportHandlers = {
+      _onOpen: (protocol) => current() && this.#onOpen(protocol),
+      _onMessage: (data) => current() && this.#onMessage(data),
+      _onError: (err) => {
+        if (!current()) return;
+        if (this._readyState === OPENING) this.#onOpenFailed(err);
+        else this.#transportError = err;
+      },
+      _onClose: (code, reason) => {
+        if (!current()) return;
+        if (this._readyState === OPENING) return this.#onOpenFailed(new Error(`websocket closed (${code})`));
+        const error = this.#transportError;
+        // 4001: the server heard nothing from us in time
+        this.#onClose(code === 4001 ? "ping timeout" : error ? "transport error" : "transport close", { code, reason, error });
+      },
+    };
     const start = (authEntry?: string) => {
-      if (generation === this._generation && this._readyState === ReadyState.OPENING) {
-        this._transport = openWebSocket(this.uri, authEntry ? [...protocols, authEntry] : protocols, opts, this._handlers(generation));
+      if (current() && this._readyState === OPENING) {
+        this.#transport = openWebSocket(this.uri, authEntry ? [...protocols, authEntry] : protocols, opts, handlers);
       }
     };
-    this._lastReceived = Date.now();
-    this._window = opts.timeout;
-    this._armWatchdog();
+    this.#lastReceived = Date.now();
+    this.#window = opts.timeout;
+    this.#armWatchdog();
     const authSocket = [...this.nsps.values()].find((s) => s._active && s._opts.authInSubprotocol);
     if (authSocket) {
-      authSocket._resolveAuth((auth) => {
-        authSocket._preparedAuth = auth;
-        start(auth && authSubprotocol(auth));
-      });
+      authSocket._prepareAuth((auth) => start(auth && authSubprotocol(auth)));
     } else {
       start();
     }
@@ -248,15 +259,12 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
 
   /** Closes the connection and stops reconnecting; every socket of this manager disconnects. */
   close(): this {
-    this._skipReconnect = true;
+    this.#skipReconnect = true;
     this._reconnecting = false;
-    this._stopReconnectWait();
-    this._backoff.reset();
-    if (this._readyState === ReadyState.OPEN) {
-      this._onClose("forced close");
-    } else if (this._readyState === ReadyState.OPENING) {
-      this._dropTransport("forced close");
-    }
+    this.#stopReconnectWait();
+    this.#attempts = 0;
+    if (this._readyState === OPEN) this.#onClose("forced close");
+    else if (this._readyState === OPENING) this.#dropTransport("forced close");
     return this;
   }
 
@@ -267,7 +275,7 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
 
   /** @internal sends a packet on the open connection. */
   _packet(packet: Packet): void {
-    if (this._readyState === ReadyState.OPEN) this._transport?._send(this.codec.encode(packet));
+    if (this._readyState === OPEN) this.#transport?._send(this.codec.encode(packet));
   }
 
   /** @internal a socket stopped wanting the connection; close it when none does. */
@@ -276,76 +284,52 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
     this.close();
   }
 
-  /* the Socket.IO getter/setters: without a value they read an option, with one they set it */
-  private _option<K extends keyof ManagerOptions>(key: K, value: ManagerOptions[K] | undefined): any {
-    const opts = this.opts;
-    if (value === undefined) return opts[key];
+  /* the Socket.IO getter/setters: without a value they read an option, with one they check and set it */
+  #option<K extends keyof ManagerOptions>(key: K, value: ManagerOptions[K] | undefined): any {
+    if (value === undefined) return this.opts[key];
     checkOption(key, value);
-    opts[key] = value;
-    this._backoff.setMin(opts.reconnectionDelay);
-    this._backoff.setMax(opts.reconnectionDelayMax);
-    this._backoff.setJitter(opts.randomizationFactor);
+    this.opts[key] = value;
     return this;
   }
 
   /** Calls `fn` on each socket that still wants the connection (a listener may change that). */
-  private _sockets(fn: (socket: Socket<any, any>) => void): void {
+  #sockets(fn: (socket: Socket<any, any>) => void): void {
     for (const socket of [...this.nsps.values()]) if (socket._active) fn(socket);
   }
 
-  private _handlers(generation: number): TransportHandlers {
-    const current = () => generation === this._generation;
-    return {
-      _onOpen: (protocol) => current() && this._onOpen(protocol),
-      _onMessage: (data) => current() && this._onMessage(data),
-      _onError: (err) => {
-        if (!current()) return;
-        if (this._readyState === ReadyState.OPENING) this._onOpenFailed(err);
-        else this._transportError = err;
-      },
-      _onClose: (code, reason) => {
-        if (!current()) return;
-        if (this._readyState === ReadyState.OPENING) return this._onOpenFailed(new Error(`websocket closed (${code})`));
-        const error = this._transportError;
-        // 4001: the server heard nothing from us in time
-        this._onClose(code === 4001 ? "ping timeout" : error ? "transport error" : "transport close", { code, reason, error });
-      },
-    };
-  }
-
-  private _onOpen(protocol: string): void {
+  #onOpen(protocol: string): void {
     // the server may fall back to JSON when it does not speak the codec we prefer
     this.codec = protocol === clientJsonCodec.subprotocol ? clientJsonCodec : this.opts.codec;
-    this._readyState = ReadyState.OPEN;
-    this._lastReceived = Date.now();
-    const callback = this._openCallback;
-    this._openCallback = undefined;
+    this._readyState = OPEN;
+    this.#lastReceived = Date.now();
+    const callback = this.#openCallback;
+    this.#openCallback = undefined;
     this.engine._open();
-    this._sockets((socket) => socket._onOpen());
+    this.#sockets((socket) => socket._onOpen());
     this._emitReserved("open");
     callback?.();
   }
 
-  private _onOpenFailed(err: Error): void {
-    this._dropTransport("transport error", { error: err });
-    this._sockets((socket) => socket._onError(err));
+  #onOpenFailed(err: Error): void {
+    this.#dropTransport("transport error", { error: err });
+    this.#sockets((socket) => socket._onError(err));
     this._emitReserved("error", err);
-    const callback = this._openCallback;
-    this._openCallback = undefined;
+    const callback = this.#openCallback;
+    this.#openCallback = undefined;
     if (callback) callback(err);
-    else if (!this._reconnecting && this.opts.reconnection && this._backoff.attempts === 0) this._reconnect();
+    else if (!this._reconnecting && this.opts.reconnection && !this.#attempts) this.#reconnect();
   }
 
-  private _onMessage(data: string | Uint8Array): void {
-    this._lastReceived = Date.now();
+  #onMessage(data: string | Uint8Array): void {
+    this.#lastReceived = Date.now();
     let packet: Packet;
     try {
       packet = this.codec.decode(data, FROM_SERVER);
     } catch (err) {
       // codecs throw ProtocolError, whose closeCode says what was wrong (1002, 1003 or 1007)
       const code = (err as RoomcastError | undefined)?.closeCode ?? 1002;
-      this._transport?._close(code, "parse error");
-      return this._onClose("parse error", { code, error: err as Error });
+      this.#transport?._close(code, "parse error");
+      return this.#onClose("parse error", { code, error: err as Error });
     }
     if (packet.type === 7 /* HEARTBEAT */) {
       this._packet(packet);
@@ -355,21 +339,22 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
       const { pingInterval, pingTimeout } = packet.info;
       if (typeof pingInterval === "number" && typeof pingTimeout === "number") {
         // the watchdog was armed for the (longer) `timeout`: re-arm it for the heartbeat window
-        this._window = pingInterval + pingTimeout;
-        this._armWatchdog();
+        this.#window = pingInterval + pingTimeout;
+        this.#armWatchdog();
       }
       // a namespace got through: the connection is healthy, so the next outage starts from attempt 0
-      this._backoff.reset();
+      this.#stopReconnectWait();
+      this.#attempts = 0;
     }
     const socket = this.nsps.get(packet.nsp);
     if (socket?._active) socket._onPacket(packet);
   }
 
-  private _onClose(reason: ManagerCloseReason, description?: DisconnectDescription): void {
-    this._dropTransport(reason, description);
-    this._sockets((socket) => socket._onClose(reason, description));
+  #onClose(reason: ManagerCloseReason, description?: DisconnectDescription): void {
+    this.#dropTransport(reason, description);
+    this.#sockets((socket) => socket._onClose(reason, description));
     this._emitReserved("close", reason, description);
-    if (this.opts.reconnection && !this._skipReconnect) this._reconnect();
+    if (this.opts.reconnection && !this.#skipReconnect) this.#reconnect();
   }
 
   /**
@@ -377,12 +362,12 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
    * drop: the peer may be gone), then tells the engine, as socket.io-client's engine closes
    * before its sockets hear of it.
    */
-  private _dropTransport(reason: ManagerCloseReason, description?: DisconnectDescription): void {
-    clearTimeout(this._watchdog);
+  #dropTransport(reason: ManagerCloseReason, description?: DisconnectDescription): void {
+    clearTimeout(this.#watchdog);
     this._generation++; // from here on, whatever this WebSocket still reports is ignored
-    this._transport?._close(reason === "forced close" ? 1000 : undefined);
-    this._transport = undefined;
-    this._readyState = ReadyState.CLOSED;
+    this.#transport?._close(reason === "forced close" ? 1000 : undefined);
+    this.#transport = undefined;
+    this._readyState = CLOSED;
     this.engine._close(reason, description);
   }
 
@@ -390,53 +375,55 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
    * One timer per connection instead of one per frame: it fires at the earliest possible
    * deadline and re-arms itself if frames arrived meanwhile.
    */
-  private _armWatchdog(): void {
-    clearTimeout(this._watchdog);
-    this._watchdog = setTimeout(
+  #armWatchdog(): void {
+    clearTimeout(this.#watchdog);
+    this.#watchdog = setTimeout(
       () => {
-        if (this._lastReceived + this._window > Date.now()) this._armWatchdog();
-        else if (this._readyState === ReadyState.OPENING) this._onOpenFailed(new Error("timeout"));
-        else if (this._readyState === ReadyState.OPEN) this._onClose("ping timeout");
+        if (this.#lastReceived + this.#window > Date.now()) this.#armWatchdog();
+        else if (this._readyState === OPENING) this.#onOpenFailed(new Error("timeout"));
+        else if (this._readyState === OPEN) this.#onClose("ping timeout");
       },
-      Math.max(this._lastReceived + this._window - Date.now(), 0),
+      Math.max(this.#lastReceived + this.#window - Date.now(), 0),
     );
   }
 
-  private _reconnect(): void {
-    if (this._reconnecting || this._skipReconnect) return;
-    if (this._backoff.attempts >= this.opts.reconnectionAttempts) {
-      this._backoff.reset();
+  #reconnect(): void {
+    if (this._reconnecting || this.#skipReconnect) return;
+    const opts = this.opts;
+    if (this.#attempts >= opts.reconnectionAttempts) {
+      this.#attempts = 0;
       return this._emitReserved("reconnect_failed");
     }
     this._reconnecting = true;
-    this._backoff.schedule(this._attemptReconnect);
-    (globalThis as OnlineTarget).addEventListener?.("online", this._onOnline);
+    const delay = backoffDelay(this.#attempts++, opts.reconnectionDelay, opts.reconnectionDelayMax, opts.randomizationFactor);
+    this.#reconnectTimer = setTimeout(this.#attemptReconnect, delay);
+    (globalThis as OnlineTarget).addEventListener?.("online", this.#onOnline);
   }
 
-  private readonly _attemptReconnect = (): void => {
-    this._stopReconnectWait();
-    if (this._skipReconnect) return;
-    this._emitReserved("reconnect_attempt", this._backoff.attempts);
-    if (this._skipReconnect) return; // a listener may have closed the manager
+  #attemptReconnect = (): void => {
+    this.#stopReconnectWait();
+    if (this.#skipReconnect) return;
+    this._emitReserved("reconnect_attempt", this.#attempts);
+    if (this.#skipReconnect) return; // a listener may have closed the manager
     this.open((err) => {
       this._reconnecting = false;
       if (err) {
-        this._reconnect();
+        this.#reconnect();
         this._emitReserved("reconnect_error", err);
       } else {
-        this._emitReserved("reconnect", this._backoff.attempts);
+        this._emitReserved("reconnect", this.#attempts);
       }
     });
   };
 
   /** The network is back: waiting out the rest of the backoff would only waste time. */
-  private readonly _onOnline = (): void => {
-    if (this._backoff.pending) this._attemptReconnect();
+  #onOnline = (): void => {
+    if (this.#reconnectTimer !== undefined) this.#attemptReconnect();
   };
 
-  private _stopReconnectWait(): void {
-    this._backoff.cancel();
-    (globalThis as OnlineTarget).removeEventListener?.("online", this._onOnline);
+  #stopReconnectWait(): void {
+    clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    (globalThis as OnlineTarget).removeEventListener?.("online", this.#onOnline);
   }
 }
-

@@ -1,12 +1,12 @@
-import { type ConnectedInfo, type ConnectPacket, type EventPacket, type Packet, RESERVED_EVENTS } from "@roomcast/protocol";
-import { type AckCallback, ackError, AckRegistry } from "./ack/ack-registry.js";
+import { type ConnectPacket, type EventPacket, type Packet, RESERVED_EVENTS } from "@roomcast/protocol";
+import { type AckCallback, ackError, type AckRegistry, ackRegistry } from "./ack/ack-registry.js";
 import { resolveOptions } from "./client-options.js";
-import { type EmitFlags, RetryQueue } from "./ack/retry-queue.js";
+import { type EmitFlags, type RetryQueue, retryQueue } from "./ack/retry-queue.js";
 import type { Manager } from "./manager.js";
 import type { DisconnectDescription, DisconnectReason, ManagerCloseReason } from "./disconnect-reasons.js";
 export type { DisconnectDescription, DisconnectReason } from "./disconnect-reasons.js";
-import { ReadyState } from "./ready-state.js";
-import { Recovery } from "./recovery.js";
+import { OPEN } from "./ready-state.js";
+import { type Recovery, recovery } from "./recovery.js";
 import {
   type AllButLast,
   type DecorateAcknowledgements,
@@ -33,7 +33,12 @@ export interface SocketOptions {
   authInSubprotocol?: boolean;
   /** Default ack timeout in ms for emits with a callback. Default: none (wait forever). */
   ackTimeout?: number;
-  /** Resends of an unacknowledged emit (at-least-once delivery; needs `ackTimeout`). Default: 0. */
+  /**
+   * Resends of an unacknowledged emit (needs `ackTimeout`). Every send of one emit carries the same
+   * id, so the server runs its handler once and answers a resend with the first reply: exactly
+   * once within a session (across reconnects with the server's connection-state recovery).
+   * Default: 0.
+   */
   retries?: number;
   /**
    * Bound of the send buffer, the retry queue and the pending acks each. Past it the oldest
@@ -92,19 +97,25 @@ export class Socket<
   /** Packets this socket gave up on: volatile emits while disconnected and overflow of the bounded buffers. */
   droppedPackets = 0;
 
-  /** @internal auth already resolved for this connection (`authInSubprotocol`). */
-  _preparedAuth: Record<string, unknown> | undefined;
   /** @internal */
   readonly _opts: SocketOptions;
   /** @internal true while the socket wants to be connected; the manager reports only to these. */
   _active = false;
-  private readonly _max: number;
-  private readonly _acks: AckRegistry;
-  private readonly _queue: RetryQueue | undefined;
-  private _flags: EmitFlags = {};
-  private _anyIn: AnyListener[] = [];
-  private _anyOut: AnyListener[] = [];
-  private readonly _recovery = new Recovery();
+
+  /* `#` members: bundlers shorten their names, and nothing outside this class reaches them */
+  readonly #max: number;
+  readonly #acks: AckRegistry;
+  readonly #queue: RetryQueue | undefined;
+  #flags: EmitFlags = {};
+  /*
+   * Catch-all listeners, incoming and outgoing. Each list is replaced, never changed in place, as
+   * the emitter's are: an event runs the list it read without copying it.
+   */
+  #anyIn: AnyListener[] = [];
+  #anyOut: AnyListener[] = [];
+  readonly #recovery: Recovery = recovery();
+  /** Auth already resolved for this connection (`authInSubprotocol`). */
+  #preparedAuth: Record<string, unknown> | undefined;
 
   /** @throws TypeError for an unknown or unsupported option, or a value of the wrong type or range. */
   constructor(io: Manager, nsp: string, opts?: SocketOptions) {
@@ -113,15 +124,15 @@ export class Socket<
     this.nsp = nsp;
     opts = this._opts = resolveOptions({}, opts);
     this.auth = opts.auth;
-    const max = (this._max = opts.maxBufferedPackets ?? DEFAULT_MAX_BUFFERED);
+    const max = (this.#max = opts.maxBufferedPackets ?? DEFAULT_MAX_BUFFERED);
     const dropped = () => this.droppedPackets++;
-    this._acks = new AckRegistry(max, dropped);
+    this.#acks = ackRegistry(max, dropped);
     if (opts.retries) {
-      this._queue = new RetryQueue(
+      this.#queue = retryQueue(
         opts.retries,
         max,
         (args, flags) => {
-          this._flags = flags;
+          this.#flags = flags;
           (this.emit as (...a: unknown[]) => this)(...args);
         },
         () => this.connected,
@@ -145,7 +156,7 @@ export class Socket<
     this._active = true;
     const io = this.io;
     if (!io._reconnecting) io.open();
-    if (io._readyState === ReadyState.OPEN) this._onOpen();
+    if (io._readyState === OPEN) this._onOpen();
     return this;
   }
 
@@ -165,29 +176,31 @@ export class Socket<
    */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): this {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
-    const flags = this._flags;
-    this._flags = {};
+    const flags = this.#flags;
+    this.#flags = {};
     const data: unknown[] = [ev, ...args];
-    if (this._queue && !flags._fromQueue && !flags._volatile) {
-      this._queue._add(data, flags);
+    if (this.#queue && !flags._fromQueue && !flags._volatile) {
+      this.#queue._add(data, flags);
       return this;
     }
     const packet: EventPacket = { type: 4 /* EVENT */, nsp: this.nsp, data };
+    const acks = this.#acks;
     if (typeof data[data.length - 1] === "function") {
       const timeout = flags._timeout ?? this._opts.ackTimeout;
       const errorFirst = timeout !== undefined || flags._fromQueue === true;
-      packet.id = this._acks._register(data.pop() as AckCallback, errorFirst, timeout, (id) => this._unbuffer(id));
+      packet.id = flags._id = acks._register(data.pop() as AckCallback, errorFirst, timeout, (id) => this.#unbuffer(id), flags._id);
+      packet.once = flags._fromQueue;
     }
     if (this.connected) {
-      this._send(packet);
+      this.#send(packet);
     } else if (flags._volatile) {
       this.droppedPackets++;
-      this._acks._settle(packet.id, ackError("volatile emit dropped while disconnected"));
+      acks._settle(packet.id, ackError("volatile emit dropped while disconnected"));
     } else {
-      if (this.sendBuffer.length >= this._max) {
+      if (this.sendBuffer.length >= this.#max) {
         const [dropped] = this.sendBuffer.splice(0, 1);
         this.droppedPackets++;
-        this._acks._settle(dropped?.id, ackError("send buffer is full"));
+        acks._settle(dropped?.id, ackError("send buffer is full"));
       }
       this.sendBuffer.push(packet);
     }
@@ -202,7 +215,7 @@ export class Socket<
     ev: Ev,
     ...args: AllButLast<EventParams<EmitEvents, Ev>>
   ): Promise<FirstNonErrorArg<Last<EventParams<EmitEvents, Ev>>>> {
-    const errorFirst = this._flags._timeout !== undefined || this._opts.ackTimeout !== undefined || this._queue !== undefined;
+    const errorFirst = this.#flags._timeout !== undefined || this._opts.ackTimeout !== undefined || this.#queue !== undefined;
     return new Promise((resolve, reject) => {
       const ack = errorFirst ? (err: Error | null, value: any) => (err ? reject(err) : resolve(value)) : resolve;
       (this.emit as (ev: string, ...a: unknown[]) => this)(ev, ...args, ack);
@@ -211,13 +224,13 @@ export class Socket<
 
   /** Sets an ack timeout for the next emit; its callback becomes `(err, ...reply)`. */
   timeout(ms: number): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>> {
-    this._flags._timeout = ms;
+    this.#flags._timeout = ms;
     return this as unknown as Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>>;
   }
 
   /** The next emit is dropped, not buffered, if the socket is not connected. */
   get volatile(): this {
-    this._flags._volatile = true;
+    this.#flags._volatile = true;
     return this;
   }
 
@@ -232,10 +245,10 @@ export class Socket<
   /** Leaves the namespace; the connection closes when no namespace uses it any more. */
   disconnect(): this {
     if (this.connected) this.io._packet({ type: 3 /* DISCONNECT */, nsp: this.nsp });
-    this._destroy();
+    this.#destroy();
     this._onClose("forced close");
     // nothing keeps a timer after an explicit disconnect, buffered emits included
-    this._acks._failAll(ackError(DISCONNECTED));
+    this.#acks._failAll(ackError(DISCONNECTED));
     this.sendBuffer = this.sendBuffer.filter((packet) => packet.id === undefined);
     return this;
   }
@@ -247,70 +260,78 @@ export class Socket<
 
   /** Adds a listener for every incoming event: `(event, ...args)`. */
   onAny(listener: AnyListener): this {
-    this._anyIn.push(listener);
+    this.#anyIn = [...this.#anyIn, listener];
     return this;
   }
   prependAny(listener: AnyListener): this {
-    this._anyIn.unshift(listener);
+    this.#anyIn = [listener, ...this.#anyIn];
     return this;
   }
+  /** Removes one listener, or all of them. */
   offAny(listener?: AnyListener): this {
-    this._anyIn = listener ? this._anyIn.filter((l) => l !== listener) : [];
+    this.#anyIn = listener ? this.#anyIn.filter((l) => l !== listener) : [];
     return this;
   }
   listenersAny(): AnyListener[] {
-    return this._anyIn.slice();
+    return this.#anyIn.slice();
   }
   /** Adds a listener for every outgoing event, called when the packet is sent. */
   onAnyOutgoing(listener: AnyListener): this {
-    this._anyOut.push(listener);
+    this.#anyOut = [...this.#anyOut, listener];
     return this;
   }
   prependAnyOutgoing(listener: AnyListener): this {
-    this._anyOut.unshift(listener);
+    this.#anyOut = [listener, ...this.#anyOut];
     return this;
   }
   offAnyOutgoing(listener?: AnyListener): this {
-    this._anyOut = listener ? this._anyOut.filter((l) => l !== listener) : [];
+    this.#anyOut = listener ? this.#anyOut.filter((l) => l !== listener) : [];
     return this;
   }
   listenersAnyOutgoing(): AnyListener[] {
-    return this._anyOut.slice();
+    return this.#anyOut.slice();
   }
 
-  /** @internal resolves `auth` (calling it if it is a function). */
-  _resolveAuth(callback: (auth: Record<string, unknown> | undefined) => void): void {
-    const auth = this.auth;
-    if (typeof auth === "function") auth(callback);
-    else callback(auth);
+  /**
+   * @internal With `authInSubprotocol`: resolves `auth` for the manager's next connection, keeps
+   * it for that connection's CONNECT (so an auth function runs once per connection) and passes it on.
+   */
+  _prepareAuth(callback: (auth: Record<string, unknown> | undefined) => void): void {
+    this.#resolveAuth((auth) => callback((this.#preparedAuth = auth)));
   }
 
   /** @internal a packet of this namespace, from the manager. */
   _onPacket(packet: Packet): void {
     switch (packet.type) {
-      case 1 /* CONNECTED */:
-        return this._onConnected(packet.info);
+      case 1 /* CONNECTED */: {
+        const info = packet.info;
+        this.id = info.sid;
+        this.recovered = info.recovered === true;
+        // a recovered session hears what it missed before "connect"
+        if (!this.#recovery._connected(info)) this.#ready();
+        return;
+      }
       case 2 /* CONNECT_ERROR */: {
         // a rejected namespace stays down until connect() is called again, as in Socket.IO
-        this._destroy();
+        this.#destroy();
         const err: ConnectError = new Error(packet.message);
         if (packet.data !== undefined) err.data = packet.data;
         return this._emitReserved("connect_error", err);
       }
       case 4 /* EVENT */:
-        return this._onEvent(packet.data, packet.id);
+        return this.#onEvent(packet.data, packet.id);
       case 8 /* EVENT_AT */: {
-        const recovery = this._recovery;
+        const recovery = this.#recovery;
         const replaying = recovery._pending > 0;
         // a position already processed is a duplicate: never dispatched twice
-        if (recovery._accept(packet.position)) this._onEvent(packet.data, undefined);
-        if (replaying && !--recovery._pending) this._ready();
+        if (recovery._accept(packet.position)) this.#onEvent(packet.data);
+        if (replaying && !--recovery._pending) this.#ready();
         return;
       }
       case 6 /* ACK */:
-        return this._acks._settle(packet.id, null, packet.data);
+        return this.#acks._settle(packet.id, null, packet.data);
       case 3 /* DISCONNECT */:
-        this._destroy();
+        this.#destroy();
         return this._onClose("io server disconnect");
     }
   }
@@ -320,19 +341,20 @@ export class Socket<
     const io = this.io;
     const generation = io._generation;
     const sendConnect = (auth: Record<string, unknown> | undefined) => {
-      // the auth callback may answer late: only for this connection, and only if still wanted
-      if (this._active && io._generation === generation && io._readyState === ReadyState.OPEN) {
+      // the auth callback may answer late: only for this connection (the generation changes when
+      // it drops), and only if still wanted
+      if (this._active && io._generation === generation) {
         const packet: ConnectPacket = { type: 0 /* CONNECT */, nsp: this.nsp };
         if (auth && typeof auth === "object") packet.auth = auth;
-        const resume = this._recovery._request();
+        const resume = this.#recovery._request();
         if (resume) packet.resume = resume;
         io._packet(packet);
       }
     };
-    const prepared = this._preparedAuth;
-    this._preparedAuth = undefined;
+    const prepared = this.#preparedAuth;
+    this.#preparedAuth = undefined;
     if (prepared) sendConnect(prepared);
-    else this._resolveAuth(sendConnect);
+    else this.#resolveAuth(sendConnect);
   }
 
   /** @internal the manager's connection failed to open. */
@@ -343,60 +365,62 @@ export class Socket<
   /** @internal the namespace was left: by the server, by us, or with the connection. */
   _onClose(reason: ManagerCloseReason | DisconnectReason, description?: DisconnectDescription): void {
     // a replay cut short: the position reached so far is where the next resume starts
-    this._recovery._pending = 0;
+    this.#recovery._pending = 0;
     if (!this.connected) return;
     this.connected = false;
     this.id = undefined;
     this._emitReserved("disconnect", reason === "forced close" ? "io client disconnect" : reason, description);
     // acks of packets that reached the old connection can never arrive; buffered ones still can
     const buffered = new Set(this.sendBuffer.map((packet) => packet.id));
-    this._acks._failAll(ackError(DISCONNECTED), (id) => buffered.has(id));
+    this.#acks._failAll(ackError(DISCONNECTED), (id) => buffered.has(id));
   }
 
-  private _onConnected(info: ConnectedInfo): void {
-    this.id = info.sid;
-    this.recovered = info.recovered === true;
-    // a recovered session hears what it missed before "connect"
-    if (!this._recovery._connected(info)) this._ready();
+  /* resolves `auth`, calling it if it is a function */
+  #resolveAuth(callback: (auth: Record<string, unknown> | undefined) => void): void {
+    const auth = this.auth;
+    if (typeof auth === "function") auth(callback);
+    else callback(auth);
   }
 
-  private _ready(): void {
+  #ready(): void {
     this.connected = true;
     const buffered = this.sendBuffer;
     this.sendBuffer = [];
-    for (const packet of buffered) this._send(packet);
+    for (const packet of buffered) this.#send(packet);
     this._emitReserved("connect");
-    this._queue?._drain(true);
+    this.#queue?._drain(true);
   }
 
-  private _onEvent(data: unknown[], id: number | undefined): void {
-    if ((!this.connected && !this._recovery._pending) || RESERVED_EVENTS.has(data[0] as string)) return;
-    const args = data.slice();
+  /* an event from the server: to the catch-all listeners, then to the event's own */
+  #onEvent(data: unknown[], id?: number): void {
+    if ((!this.connected && !this.#recovery._pending) || RESERVED_EVENTS.has(data[0] as string)) return;
     if (id !== undefined) {
       let sent = false;
-      args.push((...reply: unknown[]) => {
+      data.push((...reply: unknown[]) => {
         if (!sent) this.io._packet({ type: 6 /* ACK */, nsp: this.nsp, id, data: reply });
         sent = true;
       });
     }
-    for (const listener of this._anyIn.slice()) listener(...(args as [string]));
-    this._emitter.emit(...(args as [string]));
+    // the decoder made `data` for this packet alone, so it is handed on as it is
+    for (const listener of this.#anyIn) listener(...(data as [string]));
+    (this._emitReserved as (...a: unknown[]) => void)(...data);
   }
 
   /** Sends a packet on the open connection and tells the outgoing catch-all listeners. */
-  private _send(packet: EventPacket): void {
-    for (const listener of this._anyOut.slice()) listener(...(packet.data as [string]));
+  #send(packet: EventPacket): void {
+    for (const listener of this.#anyOut) listener(...(packet.data as [string]));
     this.io._packet(packet);
   }
 
-  private _unbuffer(id: number): void {
+  #unbuffer(id: number): void {
     const index = this.sendBuffer.findIndex((packet) => packet.id === id);
     if (index !== -1) this.sendBuffer.splice(index, 1);
   }
 
-  private _destroy(): void {
+  #destroy(): void {
     if (!this._active) return;
     this._active = false;
     this.io._destroy();
   }
 }
+

@@ -65,25 +65,70 @@ describe("Socket emit", () => {
       await expect(socket.timeout(100).emitWithAck("ignore")).rejects.toThrow("operation has timed out");
     });
 
-    it("retries an unacknowledged emit until the server acks it (at-least-once)", async () => {
+    it("resends an unacknowledged emit with the same id; the server runs its handler once (exactly once)", async () => {
       const attempts: number[] = [];
       server.io.on("connection", (s: any) =>
         s.on("order", (id: number, ack: (r: string) => void) => {
           attempts.push(id);
-          if (attempts.length > 1) ack(`ok ${id}`); // the first attempt is ignored
+          setTimeout(() => ack(`ok ${id}`), 350); // answers after the first two sends timed out
         }),
       );
-      const socket = clients.connect(server.url, { ackTimeout: 200, retries: 3 });
+      const sent: unknown[] = [];
+      const socket = clients.connect(server.url, { ackTimeout: 150, retries: 3 });
+      await once(socket, "connect");
+      const send = socket.io._packet.bind(socket.io);
+      socket.io._packet = (packet) => {
+        sent.push(packet);
+        send(packet);
+      };
       expect(await socket.emitWithAck("order", 7)).toBe("ok 7");
-      expect(attempts).toEqual([7, 7]);
+      expect(attempts).toEqual([7]);
+      // three sends of one emit, each EVENT_ONCE with the id of the first
+      expect(sent.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(sent.map((p) => JSON.stringify(p)))).toEqual(new Set([JSON.stringify({ type: 4, nsp: "/", data: ["order", 7], id: 0, once: true })]));
+      expect(server.io.metrics.duplicateEmits).toBe(sent.length - 1);
     });
 
-    it("gives up after `retries` resends", async () => {
+    it("gives up after `retries` resends; the handler that never answers ran once", async () => {
       let seen = 0;
-      server.io.on("connection", (s: any) => s.on("never", () => seen++));
+      server.io.on("connection", (s: any) => s.on("never", (_ack: () => void) => seen++));
       const socket = clients.connect(server.url, { ackTimeout: 100, retries: 2 });
       await expect(socket.emitWithAck("never")).rejects.toThrow("operation has timed out");
-      expect(seen).toBe(3);
+      expect(seen).toBe(1);
+      expect(server.io.metrics.duplicateEmits).toBe(2);
+    });
+
+    it("gets an empty ack at once from a handler that takes no ack", async () => {
+      const seen: string[] = [];
+      server.io.on("connection", (s: any) => s.on("note", (text: string) => seen.push(text)));
+      const socket = clients.connect(server.url, { ackTimeout: 1000, retries: 2 });
+      await socket.emitWithAck("note", "hi");
+      expect(seen).toEqual(["hi"]);
+      // answered by the first send: nothing was resent
+      expect(server.io.metrics.duplicateEmits).toBe(0);
+    });
+
+    it("sends volatile emits and emits without retries as before (no id to deduplicate)", async () => {
+      let runs = 0;
+      server.io.on("connection", (s: any) => s.on("n", () => runs++));
+      const plain = clients.connect(server.url);
+      const retrying = clients.connect(server.url, { ackTimeout: 1000, retries: 2 });
+      await Promise.all([once(plain, "connect"), once(retrying, "connect")]);
+      const sent: unknown[] = [];
+      for (const socket of [plain, retrying]) {
+        const send = socket.io._packet.bind(socket.io);
+        socket.io._packet = (packet) => {
+          sent.push(packet);
+          send(packet);
+        };
+      }
+      plain.emit("n", 1);
+      retrying.volatile.emit("n", 2);
+      await waitFor(() => runs === 2);
+      expect(sent).toEqual([
+        { type: 4, nsp: "/", data: ["n", 1] },
+        { type: 4, nsp: "/", data: ["n", 2] },
+      ]);
     });
 
     it("answers server emits that wait for an ack", async () => {

@@ -1,5 +1,23 @@
 /**
- * Counters a server keeps so that losses and limits are visible, never silent. Every field only
+ * The wire a connection speaks, as traffic is counted: roomcast's own protocol in its JSON or its
+ * msgpack codec (docs/PROTOCOL.md), or Socket.IO v5 over Engine.IO v4.
+ */
+export type TrafficDialect = "json" | "msgpack" | "socketio";
+
+/** What the connections of one dialect exchanged since start. */
+export interface DialectTraffic {
+  /** EVENT packets decoded from peers (acks, connects and heartbeats are not events). */
+  eventsReceived: number;
+  /** EVENT packets queued for peers, one per recipient. */
+  eventsSent: number;
+  /** Bytes read from peers: WebSocket message payloads, or long-polling POST bodies. */
+  bytesReceived: number;
+  /** Bytes handed to sockets (as `bytesWritten`). */
+  bytesSent: number;
+}
+
+/**
+ * Counters a server keeps so that losses and limits are visible, never silent. Every number only
  * grows except `connections`, which is the current number of open connections.
  */
 export interface ServerMetrics {
@@ -43,6 +61,20 @@ export interface ServerMetrics {
   rateLimitCloses: number;
   /** Batches of connections closed with 1012 by `close()`. */
   shutdownBatches: number;
+  /** Resends of an emit with an id that was already run: answered from the socket's window, not run again. */
+  duplicateEmits: number;
+  /** Emits with an id refused (ERR_TOO_MANY_PENDING_EMITS), and resends refused because their reply was not kept (ERR_REPLY_TOO_LARGE). */
+  refusedEmits: number;
+  /** Events and bytes in and out, by dialect. */
+  traffic: Readonly<Record<TrafficDialect, DialectTraffic>>;
+  /**
+   * Closed connections by close code (RFC 6455 section 7.4, and roomcast's 4000-4005 in
+   * docs/ERRORS.md): the code the server sent when it closed first, else the one the peer sent
+   * (1005 when it sent none, 1006 when the connection dropped without a close frame; a
+   * long-polling session that ends without a code counts as 1005). Codes a peer sends outside
+   * 1000-1015 and 4000-4005 are counted together under 0, so peers cannot grow this map.
+   */
+  closeCodes: ReadonlyMap<number, number>;
 }
 
 export function createServerMetrics(): ServerMetrics {
@@ -67,7 +99,23 @@ export function createServerMetrics(): ServerMetrics {
     rateLimitedEvents: 0,
     rateLimitCloses: 0,
     shutdownBatches: 0,
+    duplicateEmits: 0,
+    refusedEmits: 0,
+    traffic: { json: createTraffic(), msgpack: createTraffic(), socketio: createTraffic() },
+    closeCodes: new Map(),
   };
+}
+
+function createTraffic(): DialectTraffic {
+  return { eventsReceived: 0, eventsSent: 0, bytesReceived: 0, bytesSent: 0 };
+}
+
+/** Counts one closed connection under `code` (once per connection, never on a hot path). */
+export function countCloseCode(metrics: ServerMetrics, code: number): void {
+  // RFC 6455's codes and roomcast's own; any other is a peer's choice: one bucket for them all
+  if (!((code >= 1000 && code <= 1015) || (code >= 4000 && code <= 4005))) code = 0;
+  const codes = metrics.closeCodes as Map<number, number>;
+  codes.set(code, (codes.get(code) ?? 0) + 1);
 }
 
 /** Counters of one connection (exposed as `socket.conn.stats`). */

@@ -31,7 +31,8 @@ export type DisconnectReason =
   | "ping timeout"
   | "parse error"
   | "slow consumer"
-  | "rate limited";
+  | "rate limited"
+  | "recovery resync";
 
 /** What the server knows of the connection a socket arrived on. */
 export interface Handshake {

@@ -56,6 +56,47 @@ describe("Rooms", () => {
     expect(socket.rooms.size).toBe(0);
   });
 
+  it("keeps each socket's own room implicitly: listed in socket.rooms and reachable, with no set in adapter.rooms", async () => {
+    server = await startServer();
+    const adapter = server.io.sockets.adapter;
+    const events: string[] = [];
+    for (const name of ["create-room", "join-room", "leave-room", "delete-room"]) {
+      adapter.on(name, (room: string, id?: string) => events.push(`${name} ${room}${id === undefined ? "" : ` ${id}`}`));
+    }
+    const { clients, sockets } = await connectMany(server, 2);
+    const [a, b] = sockets;
+    expect(adapter.rooms.has(a.id)).toBe(false);
+    expect(adapter.sids.get(a.id)).toEqual(new Set([a.id]));
+    expect(events).toEqual([`create-room ${a.id}`, `join-room ${a.id} ${a.id}`, `create-room ${b.id}`, `join-room ${b.id} ${b.id}`]);
+    server.io.to(a.id).emit("direct", 1);
+    // another socket may join a room named by a socket id: both are members
+    b.join(a.id);
+    expect(adapter.rooms.get(a.id)).toEqual(new Set([b.id]));
+    server.io.to(a.id).emit("direct", 2);
+    expect([...(await server.io.in(a.id).fetchSockets()).map((s) => s.id)].sort()).toEqual([a.id, b.id].sort());
+    // out of its own room, the socket no longer gets what is sent to it
+    a.leave(a.id);
+    expect(a.rooms).toEqual(new Set());
+    server.io.to(a.id).emit("direct", 3);
+    await settle(server, clients);
+    expect(clients[0].events("/", "direct").map((e) => e.data[1])).toEqual([1, 2]);
+    expect(clients[1].events("/", "direct").map((e) => e.data[1])).toEqual([2, 3]);
+    b.leave(a.id);
+    expect(events.slice(4)).toEqual([`join-room ${a.id} ${b.id}`, `leave-room ${a.id} ${a.id}`, `leave-room ${a.id} ${b.id}`, `delete-room ${a.id}`]);
+  });
+
+  it("socket.broadcast and except(socket id) leave out that socket only", async () => {
+    server = await startServer();
+    const { clients, sockets } = await connectMany(server, 3);
+    sockets.forEach((s) => s.join("r"));
+    sockets[0].broadcast.emit("b", 1);
+    sockets[0].to("r").emit("b", 2);
+    server.io.to("r").except([sockets[1].id, sockets[2].id]).emit("b", 3);
+    server.io.except(sockets[2].id).emit("b", 4);
+    await settle(server, clients);
+    expect(clients.map((c) => c.events("/", "b").map((e) => e.data[1]))).toEqual([[3, 4], [1, 2, 4], [1, 2]]);
+  });
+
   it("join beyond maxRoomsPerSocket throws ERR_TOO_MANY_ROOMS", async () => {
     server = await startServer({ maxRoomsPerSocket: 3 });
     const { sockets } = await connectMany(server, 1);

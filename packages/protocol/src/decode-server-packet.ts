@@ -1,26 +1,38 @@
 import { ProtocolError } from "./errors.js";
+import { mayHoldBinary, parseJson, reviveBinary } from "./json-frame.js";
 import { type ConnectedInfo, MAX_ACK_ID, type Packet } from "./packet.js";
-import { type DecodeLimits, DEFAULT_DECODE_LIMITS, exceedsDepth, isPlainObject } from "./wire.js";
+import { type DecodeLimits, DEFAULT_DECODE_LIMITS, isPlainObject } from "./wire.js";
 
 /**
  * Validates a wire array a server sent and turns it into a packet. It accepts and returns exactly
  * what `fromWire(wire, FROM_SERVER, limits)` does, with a fraction of the code: clients never
  * receive CONNECT, so browser bundles need neither its checks nor a message per mistake. Anything
  * else throws the same ProtocolError (ERR_INVALID_PACKET, close code 1002).
+ *
+ * With `binary`, `{"$bin": base64}` values are revived on the way, as parseJsonFrame revives
+ * them: pass a frame's bare JSON.parse value and whether its text may hold them
+ * (see {@link decodeServerJson}). An event's arguments are then walked once, for both.
  */
-export function decodeServerPacket(wire: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Packet {
+export function decodeServerPacket(wire: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, binary = false): Packet {
   if (Array.isArray(wire)) {
-    const [type, nsp, third] = wire as [unknown, unknown, unknown];
+    const type: unknown = wire[0];
     const length = wire.length;
+    const depth = limits.maxDepth + 1;
+    const event = type === 4 || type === 5 || type === 6 || type === 8;
+    // CONNECTED and CONNECT_ERROR carry values of their own: revive them first, bounded as
+    // parseJsonFrame bounds a whole frame (an event's arguments are revived with their check below)
+    if (binary && !event) reviveBinary(wire, depth);
+    const [, nsp, third] = wire as [unknown, unknown, unknown];
     if (type === 7 && length === 1) return { type };
     if (typeof nsp === "string" && nsp[0] === "/" && nsp.length <= limits.maxNamespaceLength) {
       if (type === 1 && isPlainObject(third) && typeof third.sid === "string") return { type, nsp, info: third as ConnectedInfo };
       if (type === 2 && typeof third === "string") return length > 3 ? { type, nsp, message: third, data: wire[3] } : { type, nsp, message: third };
       if (type === 3 && length === 2) return { type, nsp };
       // EVENT [4,nsp,ev,...], EVENT_WITH_ACK [5,nsp,id,ev,...], ACK [6,nsp,id,...], EVENT_AT [8,nsp,position,ev,...]
-      if (type === 4 || type === 5 || type === 6 || type === 8) {
-        const data = wire.slice(type === 4 ? 2 : 3);
-        if ((type === 6 || typeof data[0] === "string") && !exceedsDepth(data, limits.maxDepth + 1)) {
+      if (event) {
+        // the argument list plus at most maxDepth levels (throws past them), as fromWire allows
+        const data = reviveBinary(wire.slice(type === 4 ? 2 : 3), depth, binary) as unknown[];
+        if (type === 6 || typeof data[0] === "string") {
           if (type === 4) return { type, nsp, data };
           if (type === 8) {
             if (typeof third === "string") return { type, nsp, data, position: third };
@@ -32,4 +44,13 @@ export function decodeServerPacket(wire: unknown, limits: DecodeLimits = DEFAULT
     }
   }
   throw new ProtocolError("not a packet a server sends");
+}
+
+/**
+ * A client's decode of one JSON frame: `decodeServerPacket(parseJsonFrame(data, limits), limits)`
+ * in one walk of the arguments instead of two. Throws ProtocolError as the two do: 1003 for a
+ * binary frame, 1007 for invalid JSON, 1002 for anything that is not a packet a server sends.
+ */
+export function decodeServerJson(data: string | Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Packet {
+  return decodeServerPacket(parseJson(data), limits, mayHoldBinary(data as string));
 }

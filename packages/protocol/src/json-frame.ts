@@ -48,28 +48,32 @@ function isBinaryObject(record: Record<string, unknown>): boolean {
 }
 
 /**
- * Turns `{"$bin": base64}` objects back into bytes, in place. Iterative JSON.parse accepts any
- * depth, so this walk, which recurses, counts levels the way fromWire does (`remaining` for the
- * wire array) and refuses to go deeper: the frame would be refused for its depth anyway.
+ * Turns `{"$bin": base64}` objects back into bytes, in place (only when `binary`), and refuses
+ * values nested deeper than `remaining` levels. Iterative JSON.parse accepts any depth, so this
+ * walk, which recurses, counts levels the way fromWire does (arrays and objects count; bytes are
+ * values, not containers) and stops at the limit: the frame would be refused for its depth anyway.
+ * The server revives whole frames here (parseJsonFrame); the client bounds an event's arguments
+ * and revives them in the same pass (decodeServerPacket), so it walks each frame once.
  */
-function reviveBinary(value: unknown, remaining: number): unknown {
+export function reviveBinary(value: unknown, remaining: number, binary = true): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) {
     if (remaining === 0) tooDeep();
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      if (typeof item === "object" && item !== null) value[i] = reviveBinary(item, remaining - 1);
+      if (typeof item === "object" && item !== null) value[i] = reviveBinary(item, remaining - 1, binary);
     }
     return value;
   }
   const record = value as Record<string, unknown>;
   // bytes are no container for the depth limit, so a binary value is revived at any level
-  if (isBinaryObject(record)) return base64ToBytes(record[BINARY_KEY] as string);
+  if (binary && isBinaryObject(record)) return base64ToBytes(record[BINARY_KEY] as string);
+  if (isBinary(record)) return record;
   if (remaining === 0) tooDeep();
   for (const key in record) {
     const item = record[key];
     if (typeof item === "object" && item !== null) {
-      const revived = reviveBinary(item, remaining - 1);
+      const revived = reviveBinary(item, remaining - 1, binary);
       // JSON.parse made any "__proto__" key an own property, so this sets the key, not the prototype
       if (revived !== item) record[key] = revived;
     }
@@ -88,22 +92,38 @@ export function stringifyJsonFrame(wire: unknown[]): string {
 }
 
 /**
- * One JSON frame's value, not yet validated. Throws ProtocolError: 1003 for a binary frame, 1007
- * for invalid JSON, 1002 for a frame carrying `$bin` values nested deeper than `limits` allow.
+ * One JSON frame's value as JSON.parse returns it. Throws ProtocolError: 1003 for a binary frame,
+ * 1007 for invalid JSON.
  */
-export function parseJsonFrame(data: string | Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): unknown {
+export function parseJson(data: string | Uint8Array): unknown {
   if (typeof data !== "string") {
     // codes as literals (typed by the unions) so that client bundles leave the code tables out
     throw new ProtocolError("the JSON subprotocol uses text frames", "ERR_UNSUPPORTED_DATA", 1003);
   }
-  let value: unknown;
   try {
     // V8 parses without recursion; a reviver argument would recurse once per level, unbounded.
-    value = JSON.parse(data);
+    return JSON.parse(data);
   } catch {
     throw new ProtocolError("frame is not valid JSON", "ERR_INVALID_PAYLOAD", 1007);
   }
+}
+
+/**
+ * Whether a frame's text may hold `{"$bin": …}` values: only such frames pay for reviving them.
+ * JSON.stringify writes the marker without spaces, so text without it holds none.
+ */
+export function mayHoldBinary(text: string): boolean {
+  return text.includes(BINARY_MARKER);
+}
+
+/**
+ * One JSON frame's value, not yet validated, with its `$bin` values revived. Throws
+ * ProtocolError: 1003 for a binary frame, 1007 for invalid JSON, 1002 for a frame carrying `$bin`
+ * values nested deeper than `limits` allow.
+ */
+export function parseJsonFrame(data: string | Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): unknown {
+  const value = parseJson(data);
   // Only frames that may carry binary pay for the walk; the wire array plus maxDepth levels of
   // arguments is what fromWire accepts.
-  return data.includes(BINARY_MARKER) ? reviveBinary(value, limits.maxDepth + 1) : value;
+  return mayHoldBinary(data as string) ? reviveBinary(value, limits.maxDepth + 1) : value;
 }

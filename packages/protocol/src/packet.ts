@@ -13,6 +13,11 @@ export const PacketType = {
   HEARTBEAT: 7,
   /** An event the server stamped with a stream position, so the client can resume after it. */
   EVENT_AT: 8,
+  /**
+   * An event whose ack id is also its identity, the same on every resend: the server runs its
+   * handler at most once per id and answers every copy with the first reply (docs/PROTOCOL.md §6).
+   */
+  EVENT_ONCE: 9,
 } as const;
 export type PacketType = (typeof PacketType)[keyof typeof PacketType];
 
@@ -63,12 +68,16 @@ export interface DisconnectPacket {
   type: typeof PacketType.DISCONNECT;
   nsp: string;
 }
-/** `data` is `[eventName, ...args]`. `id` is present when the sender waits for an ack. */
+/**
+ * `data` is `[eventName, ...args]`. `id` is present when the sender waits for an ack; with `once`
+ * (EVENT_ONCE on the wire, client to server only) it also names the emit across its resends.
+ */
 export interface EventPacket {
   type: typeof PacketType.EVENT;
   nsp: string;
   data: unknown[];
   id?: number;
+  once?: boolean;
 }
 /** An event carrying the stream position of the packet ("epoch:offset"). */
 export interface EventAtPacket {

@@ -27,6 +27,7 @@ export const FROM_CLIENT: ReadonlySet<number> = /* @__PURE__ */ new Set([
   5, // EVENT_WITH_ACK
   6, // ACK
   7, // HEARTBEAT
+  9, // EVENT_ONCE
 ]);
 export const FROM_SERVER: ReadonlySet<number> = /* @__PURE__ */ new Set([
   1, // CONNECTED
@@ -52,8 +53,8 @@ export function toWire(packet: Packet): unknown[] {
       return packet.data === undefined ? [2, packet.nsp, packet.message] : [2, packet.nsp, packet.message, packet.data];
     case 3: // DISCONNECT
       return [3, packet.nsp];
-    case 4: // EVENT
-      return packet.id === undefined ? [4, packet.nsp, ...packet.data] : [5, packet.nsp, packet.id, ...packet.data];
+    case 4: // EVENT, EVENT_WITH_ACK or EVENT_ONCE
+      return packet.id === undefined ? [4, packet.nsp, ...packet.data] : [packet.once ? 9 : 5, packet.nsp, packet.id, ...packet.data];
     case 6: // ACK
       return [6, packet.nsp, packet.id, ...packet.data];
     case 7: // HEARTBEAT
@@ -143,7 +144,8 @@ export function fromWire(
       if (wire.length > 2) invalid("disconnect carries only a namespace");
       return { type, nsp };
   }
-  // EVENT [4,nsp,ev,...], EVENT_WITH_ACK [5,nsp,id,ev,...], ACK [6,nsp,id,...], EVENT_AT [8,nsp,position,ev,...]
+  // EVENT [4,nsp,ev,...], EVENT_WITH_ACK [5,nsp,id,ev,...], ACK [6,nsp,id,...], EVENT_AT [8,nsp,position,ev,...],
+  // EVENT_ONCE [9,nsp,id,ev,...]
   const data = wire.slice(type === PacketType.EVENT ? 2 : 3);
   if (type !== PacketType.ACK && typeof data[0] !== "string") invalid("event name must be a string");
   if (exceedsDepth(data, limits.maxDepth + 1)) invalid("payload nested too deeply");
@@ -155,5 +157,6 @@ export function fromWire(
   if (typeof third !== "number" || !Number.isInteger(third) || third < 0 || third > MAX_ACK_ID) {
     invalid(`ack id must be an integer in [0, ${MAX_ACK_ID}]`);
   }
-  return type === PacketType.ACK ? { type, nsp, id: third, data } : { type: PacketType.EVENT, nsp, data, id: third };
+  if (type === PacketType.ACK) return { type, nsp, id: third, data };
+  return type === PacketType.EVENT_ONCE ? { type: PacketType.EVENT, nsp, data, id: third, once: true } : { type: PacketType.EVENT, nsp, data, id: third };
 }

@@ -17,6 +17,7 @@ const packets: Packet[] = [
   { type: PacketType.DISCONNECT, nsp: "/" },
   { type: PacketType.EVENT, nsp: "/", data: ["chat", "hi", { n: 1 }] },
   { type: PacketType.EVENT, nsp: "/x", data: ["chat"], id: 7 },
+  { type: PacketType.EVENT, nsp: "/x", data: ["order", { n: 2 }], id: 8, once: true },
   { type: PacketType.ACK, nsp: "/", id: 7, data: [{ ok: true }] },
   { type: PacketType.HEARTBEAT },
 ];
@@ -47,6 +48,9 @@ describe("codecs", () => {
       it("rejects packet types the receiving side does not accept", () => {
         const connected: Packet = { type: PacketType.CONNECTED, nsp: "/", info: { sid: "a", pingInterval: 1, pingTimeout: 2 } };
         expect(() => codec.decode(codec.encode(connected), FROM_CLIENT)).toThrow(ProtocolError);
+        // only clients send EVENT_ONCE
+        const once: Packet = { type: PacketType.EVENT, nsp: "/", data: ["order"], id: 1, once: true };
+        expect(() => codec.decode(codec.encode(once), FROM_SERVER)).toThrow(ProtocolError);
       });
 
       it("rejects payloads nested deeper than the limit", () => {
@@ -62,6 +66,7 @@ describe("codecs", () => {
     it("encodes an event as a compact array", () => {
       expect(jsonCodec.encode({ type: PacketType.EVENT, nsp: "/", data: ["chat", "hi"] })).toBe('[4,"/","chat","hi"]');
       expect(jsonCodec.encode({ type: PacketType.EVENT, nsp: "/", data: ["chat"], id: 3 })).toBe('[5,"/",3,"chat"]');
+      expect(jsonCodec.encode({ type: PacketType.EVENT, nsp: "/", data: ["chat"], id: 3, once: true })).toBe('[9,"/",3,"chat"]');
     });
 
     it("carries binary as {$bin: base64}", () => {
@@ -92,6 +97,8 @@ describe("codecs", () => {
       ["negative ack id", '[5,"/",-1,"x"]'],
       ["huge ack id", '[5,"/",1e300,"x"]'],
       ["fractional ack id", '[6,"/",1.5]'],
+      ["EVENT_ONCE without an id", '[9,"/","x"]'],
+      ["EVENT_ONCE without an event", '[9,"/",1]'],
       ["array auth", '[0,"/",[1]]'],
       ["heartbeat with fields", "[7,1]"],
     ])("rejects %s with 1002", (_name, text) => {
@@ -112,7 +119,7 @@ describe("codecs", () => {
 describe("accepted packet types", () => {
   it("lets a server receive only what clients send", () => {
     expect([...FROM_CLIENT].sort()).toEqual(
-      [PacketType.CONNECT, PacketType.DISCONNECT, PacketType.EVENT, PacketType.EVENT_WITH_ACK, PacketType.ACK, PacketType.HEARTBEAT].sort(),
+      [PacketType.CONNECT, PacketType.DISCONNECT, PacketType.EVENT, PacketType.EVENT_WITH_ACK, PacketType.ACK, PacketType.HEARTBEAT, PacketType.EVENT_ONCE].sort(),
     );
   });
 

@@ -2,6 +2,7 @@ import { pack } from "msgpackr";
 import { describe, expect, it } from "vitest";
 import {
   CloseCode,
+  decodeServerJson,
   decodeServerPacket,
   DEFAULT_DECODE_LIMITS,
   ErrorCode,
@@ -62,7 +63,8 @@ describe("decoding depth and invalid input", () => {
     it("closes a 100,000-deep EVENT that carries a $bin argument with 1002, as any over-deep payload", () => {
       const text = `[4,"/","ev",{"$bin":"AQID"},${jsonNest(DEEP)}]`;
       expectOverDeep(() => jsonCodec.decode(text, FROM_CLIENT));
-      // the client's decode path: parseJsonFrame, then decodeServerPacket
+      // the client's decode path, and its two steps apart
+      expectOverDeep(() => decodeServerJson(text));
       expectOverDeep(() => decodeServerPacket(parseJsonFrame(text)));
       expectOverDeep(() => jsonCodec.decode(text, FROM_SERVER));
     });

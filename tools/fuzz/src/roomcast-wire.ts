@@ -69,7 +69,7 @@ function resumeField(options: RoomcastWireOptions, real: string): fc.Arbitrary<s
 
 const auth = fc.dictionary(fc.constantFrom("token", "user", "pid", "offset"), fc.oneof(fc.string({ maxLength: 12 }), fc.constant("s3cret"), fc.integer()), { maxKeys: 3 });
 
-/** Packets a client sends: CONNECT (with auth and resume), DISCONNECT, EVENT, EVENT_WITH_ACK, ACK, HEARTBEAT. */
+/** Packets a client sends: CONNECT (with auth and resume), DISCONNECT, EVENT, EVENT_WITH_ACK, ACK, HEARTBEAT, EVENT_ONCE. */
 export function clientWire(options: RoomcastWireOptions = {}): fc.Arbitrary<unknown[]> {
   const nsp = namespace(options);
   const args = fc.array(argValue, { maxLength: 4 });
@@ -84,6 +84,7 @@ export function clientWire(options: RoomcastWireOptions = {}): fc.Arbitrary<unkn
     { weight: 4, arbitrary: fc.tuple(nsp, ackId, event, args).map(([n, id, e, a]) => [5, n, id, e, ...a]) },
     { weight: 2, arbitrary: fc.tuple(nsp, ackId, args).map(([n, id, a]) => [6, n, id, ...a]) },
     { weight: 1, arbitrary: fc.constant<unknown[]>([7]) },
+    { weight: 2, arbitrary: fc.tuple(nsp, ackId, event, args).map(([n, id, e, a]) => [9, n, id, e, ...a]) },
   );
 }
 

@@ -35,14 +35,27 @@ export interface SocketDetails {
   data: unknown;
 }
 
+/* The exclusion of a broadcast: the members of its `except` rooms, or the one socket id it names. */
+type Excluded = ReadonlySet<SocketId> | SocketId;
+
+const isExcluded = (excluded: Excluded | undefined, id: SocketId): boolean =>
+  excluded !== undefined && (typeof excluded === "string" ? excluded === id : excluded.has(id));
+
 /**
  * In-memory adapter: owns room membership and local delivery for one namespace. The room index
  * is two maps, room -> members and member -> rooms. Subclasses (the cluster adapter) extend the
  * reach of each operation to other nodes.
  *
- * Emits `create-room`, `delete-room`, `join-room` and `leave-room` like Socket.IO's adapter.
+ * A socket's own room (named by its id) is kept implicitly: it is in the socket's `sids` entry,
+ * as in Socket.IO, but `rooms` holds no one-member set for it (that set and its entry cost ~200 B
+ * per idle connection). A broadcast to a room that names a local socket still reaches that socket
+ * while it is in its own room; other sockets may join that room too, and are listed in `rooms`.
+ *
+ * Emits `create-room`, `delete-room`, `join-room` and `leave-room` like Socket.IO's adapter, own
+ * rooms included.
  */
 export class Adapter extends EventEmitter {
+  /** Members of each room, except the socket whose id names the room (see ownRoomMember). */
   readonly rooms = new Map<Room, Set<SocketId>>();
   readonly sids = new Map<SocketId, Set<Room>>();
 
@@ -69,12 +82,20 @@ export class Adapter extends EventEmitter {
     }
     for (const room of rooms) {
       if (joined.has(room)) continue;
+      if (room === id) {
+        // the own room: membership is the sids entry alone
+        const existed = this.rooms.has(room);
+        joined.add(room);
+        if (!existed) this.onRoomCreated(room);
+        this.emit("join-room", room, id);
+        continue;
+      }
       joined.add(room);
       let members = this.rooms.get(room);
       if (!members) {
         members = new Set();
         this.rooms.set(room, members);
-        this.onRoomCreated(room);
+        if (this.ownRoomMember(room) === undefined) this.onRoomCreated(room);
       }
       members.add(id);
       this.emit("join-room", room, id);
@@ -82,15 +103,23 @@ export class Adapter extends EventEmitter {
   }
 
   del(id: SocketId, room: Room): void {
-    this.sids.get(id)?.delete(room);
+    const joined = this.sids.get(id);
+    if (room === id) {
+      if (joined?.delete(room)) this.leftOwnRoom(id);
+      return;
+    }
+    joined?.delete(room);
     this.removeMember(room, id);
   }
 
   delAll(id: SocketId): void {
     const joined = this.sids.get(id);
     if (!joined) return;
-    for (const room of joined) this.removeMember(room, id);
     this.sids.delete(id);
+    for (const room of joined) {
+      if (room === id) this.leftOwnRoom(id);
+      else this.removeMember(room, id);
+    }
   }
 
   private removeMember(room: Room, id: SocketId): void {
@@ -99,8 +128,19 @@ export class Adapter extends EventEmitter {
     this.emit("leave-room", room, id);
     if (members.size === 0) {
       this.rooms.delete(room);
-      this.onRoomDeleted(room);
+      if (this.ownRoomMember(room) === undefined) this.onRoomDeleted(room);
     }
+  }
+
+  /** Socket `id` is out of its own room (already removed from its sids entry, or the entry is gone). */
+  private leftOwnRoom(id: SocketId): void {
+    this.emit("leave-room", id, id);
+    if (!this.rooms.has(id)) this.onRoomDeleted(id);
+  }
+
+  /** The id of the socket whose own room `room` is, while it is in it; undefined otherwise. */
+  protected ownRoomMember(room: Room): SocketId | undefined {
+    return this.sids.get(room)?.has(room) === true ? room : undefined;
   }
 
   /** Hook for subclasses that follow room lifecycles (a cluster adapter subscribing per room). */
@@ -190,10 +230,10 @@ export class Adapter extends EventEmitter {
   apply(opts: BroadcastOptions, fn: (socket: AdapterSocket) => void): void {
     const { rooms, except } = opts;
     const sockets = this.nsp.sockets;
-    const excluded = except && except.size > 0 ? this.membersOf(except) : undefined;
+    const excluded = except && except.size > 0 ? this.excludedBy(except) : undefined;
     if (rooms.size === 0) {
       for (const [id, socket] of sockets) {
-        if (excluded !== undefined && excluded.has(id)) continue;
+        if (isExcluded(excluded, id)) continue;
         fn(socket);
       }
       return;
@@ -202,41 +242,61 @@ export class Adapter extends EventEmitter {
       // The common case needs no de-duplication set.
       for (const room of rooms) {
         const members = this.rooms.get(room);
-        if (!members) return;
-        for (const id of members) {
-          if (excluded !== undefined && excluded.has(id)) continue;
-          const socket = sockets.get(id);
+        if (members !== undefined) {
+          for (const id of members) {
+            if (excluded !== undefined && isExcluded(excluded, id)) continue;
+            const socket = sockets.get(id);
+            if (socket) fn(socket);
+          }
+        }
+        const own = this.ownRoomMember(room);
+        if (own !== undefined && !isExcluded(excluded, own)) {
+          const socket = sockets.get(own);
           if (socket) fn(socket);
         }
       }
       return;
     }
     const seen = new Set<SocketId>();
+    const visit = (id: SocketId): void => {
+      if (seen.has(id) || isExcluded(excluded, id)) return;
+      seen.add(id);
+      const socket = sockets.get(id);
+      if (socket) fn(socket);
+    };
     for (const room of rooms) {
       const members = this.rooms.get(room);
-      if (!members) continue;
-      for (const id of members) {
-        if (seen.has(id) || (excluded !== undefined && excluded.has(id))) continue;
-        seen.add(id);
-        const socket = sockets.get(id);
-        if (socket) fn(socket);
-      }
+      if (members !== undefined) for (const id of members) visit(id);
+      const own = this.ownRoomMember(room);
+      if (own !== undefined) visit(own);
     }
   }
 
-  /** Every socket id in any of `rooms`; one set when a single room is named (no copy). */
-  private membersOf(rooms: Set<Room>): Set<SocketId> {
+  /**
+   * Every socket id in any of `rooms`: the room's set itself when a single room has no own-room
+   * member, the id alone for a socket's own room (`socket.broadcast`: no set at all), else a union.
+   */
+  private excludedBy(rooms: Set<Room>): Excluded {
     if (rooms.size === 1) {
-      for (const room of rooms) return this.rooms.get(room) ?? new Set();
+      for (const room of rooms) {
+        const members = this.rooms.get(room);
+        const own = this.ownRoomMember(room);
+        if (own === undefined) return members ?? NO_IDS;
+        if (members === undefined) return own;
+      }
     }
     const ids = new Set<SocketId>();
     for (const room of rooms) {
       const members = this.rooms.get(room);
       if (members) for (const id of members) ids.add(id);
+      const own = this.ownRoomMember(room);
+      if (own !== undefined) ids.add(own);
     }
     return ids;
   }
 }
+
+const NO_IDS: ReadonlySet<SocketId> = new Set();
 
 /** A factory the server calls once per namespace, as in `io.adapter(createAdapter(...))`. */
 export type AdapterConstructor = new (nsp: AdapterNamespace) => Adapter;

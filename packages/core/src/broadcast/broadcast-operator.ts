@@ -4,6 +4,7 @@ import { AckTimeoutError } from "../acks/ack-registry.js";
 import type { ServerMetrics } from "../metrics.js";
 import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import { RemoteSocketHandle, type RemoteSocket } from "./remote-socket.js";
+import { traceSocket } from "../trace.js";
 import type {
   AllButLast,
   DecorateAcknowledgementsWithTimeoutAndMultipleResponses,
@@ -109,6 +110,13 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData = any> {
     return new BroadcastOperator(this.host, this.rooms, this.exceptRooms, { ...this.flags, ...flags });
   }
 
+  /** One line per broadcast, never one per recipient. */
+  private trace(what: string): void {
+    const rooms = this.rooms.size === 0 ? "every socket" : [...this.rooms].join(", ");
+    const except = this.exceptRooms.size === 0 ? "" : ` except ${[...this.exceptRooms].join(", ")}`;
+    traceSocket("broadcast %s in %s to %s%s", what, this.host.name, rooms, except);
+  }
+
   private options(): BroadcastOptions {
     return { rooms: this.rooms as Set<Room>, except: this.exceptRooms as Set<Room>, flags: this.flags };
   }
@@ -124,6 +132,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData = any> {
     assertNotReserved(ev);
     const data: unknown[] = [ev, ...args];
     const last = data[data.length - 1];
+    if (traceSocket.enabled) this.trace(typeof last === "function" ? "EVENT_WITH_ACK" : "EVENT");
     if (typeof last !== "function") {
       const recovery = this.host.recovery;
       if (recovery !== undefined && this.flags.volatile !== true) {
@@ -151,6 +160,7 @@ export class BroadcastOperator<EmitEvents extends EventsMap, SocketData = any> {
     return new Promise((resolve, reject) => {
       try {
         assertNotReserved(ev);
+        if (traceSocket.enabled) this.trace("EVENT_WITH_ACK");
         this.emitWithAcks([ev, ...args], (err, replies) => (err ? reject(err) : resolve(replies as never)));
       } catch (err) {
         reject(err);

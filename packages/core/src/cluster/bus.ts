@@ -17,9 +17,25 @@ export interface ClusterBus {
   subscribe(channel: string, listener: BusListener): void | Promise<void>;
   /** Removes a listener; the last one leaving unsubscribes. */
   unsubscribe(channel: string, listener: BusListener): void;
-  /** Counters of the transport itself (publish failures, reconnects...), shown in `adapter.metrics`. */
+  /**
+   * Counters of the transport itself (publish failures, reconnects...), shown in
+   * `adapter.metrics.transport`. A transport that can lose its connection also reports
+   * `connected`: 1 while it can publish and hear, 0 otherwise; `io.health()` is not ready at 0.
+   */
   readonly metrics?: Readonly<Record<string, number>>;
+  /**
+   * The order in which one subscriber hears one publisher's messages. Messages reach a
+   * subscriber only on the channels it is subscribed to when the broker handles the publish, in
+   * both cases. Default "channel", the weaker promise.
+   * - "publisher": publish order across every channel (one Redis server: PUBLISH and SPUBLISH).
+   * - "channel": publish order within each channel only (sharded pub/sub on a Redis Cluster,
+   *   where channels live on different shards).
+   */
+  readonly ordering?: BusOrdering;
 }
+
+/** See {@link ClusterBus.ordering}. */
+export type BusOrdering = "publisher" | "channel";
 
 export type BusListener = (payload: Uint8Array, channel: string) => void;
 

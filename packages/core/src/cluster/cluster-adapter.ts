@@ -5,6 +5,7 @@ import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import type { BroadcastOptions, Room } from "../types.js";
 import type { BusListener, ClusterBus } from "./bus.js";
 import { broadcastChannels, channelNames, looksLikeSocketId, type ChannelNames, type RoutingOptions } from "./channels.js";
+import { FenceGate } from "./fence-gate.js";
 import { type ClusterCodec, msgpackClusterCodec } from "./message-codec.js";
 import {
   type BroadcastMessage,
@@ -12,13 +13,16 @@ import {
   type ClusterRequest,
   type ClusterResponse,
   fromWireOptions,
+  type MembershipChange,
   MessageType,
   toWireOptions,
   type WireSocketDetails,
 } from "./messages.js";
 import { NodeRegistry } from "./node-registry.js";
+import { OrderedPublisher, type OrderingCounters } from "./ordered-publisher.js";
 import { PendingRequests } from "./pending-requests.js";
 import { RecentIds } from "./recent-ids.js";
+import { traceCluster } from "../trace.js";
 import { BroadcastAckRequest, CollectingRequest } from "./requests.js";
 
 /** Where the adapter reports what it cannot throw (a lost message, a failing listener). */
@@ -47,6 +51,14 @@ export interface ClusterAdapterOptions {
   codec?: ClusterCodec;
   /** Default `console`. */
   logger?: ClusterLogger;
+  /**
+   * Milliseconds this node holds its later operations while the other nodes confirm a membership
+   * change (see docs/DEPLOYMENT.md, "Order of operations"); a node waits half of it for fences.
+   * Default 3000.
+   */
+  orderingTimeout?: number;
+  /** Operations held at most while a change is confirmed; one more publishes them all at once (counted). Default 10000. */
+  maxHeldOperations?: number;
 }
 
 /** What the adapter counts; losses are never silent. */
@@ -72,9 +84,21 @@ export interface ClusterMetrics {
   nodes: number;
   /** The transport's own counters (publish failures, reconnects). */
   transport: Readonly<Record<string, number>>;
+  /** Changes after which this node held its later operations until the other nodes confirmed. */
+  orderingHolds: number;
+  /** Holds ended by `orderingTimeout` with a confirmation missing: that node may apply what follows out of order. */
+  orderingTimeouts: number;
+  /** Holds ended early because `maxHeldOperations` operations were waiting. */
+  orderingOverflows: number;
+  /** Changes that could not fence every room channel published on before them (sharded; over 1024 channels). */
+  fenceOverflows: number;
+  /** Operations held now. */
+  heldOperations: number;
+  /** Other origins' changes applied without all their fences, after half `orderingTimeout`. */
+  fenceTimeouts: number;
 }
 
-type Counter = Exclude<keyof ClusterMetrics, "pendingRequests" | "nodes" | "transport">;
+type Counter = Exclude<keyof ClusterMetrics, "pendingRequests" | "nodes" | "transport" | "heldOperations" | keyof OrderingCounters>;
 
 /* Acks may arrive a little after the broadcast operator's own deadline; keep routing them briefly. */
 const ACK_ROUTING_SLACK_MS = 1000;
@@ -100,6 +124,12 @@ export class ClusterAdapter extends Adapter {
   private readonly requests: PendingRequests;
   private readonly recentIds: RecentIds;
   private readonly subscribed = new Set<string>();
+  /** Subscriptions the transport has not confirmed yet, by channel. */
+  private readonly subscribing = new Map<string, Promise<void>>();
+  /** This node's own operations, in order on every node. */
+  private readonly ordering: OrderedPublisher;
+  /** Other origins' changes waiting for their fences. */
+  private readonly gate: FenceGate;
   private readonly counters: Record<Counter, number> = {
     encoded: 0,
     published: 0,
@@ -109,6 +139,7 @@ export class ClusterAdapter extends Adapter {
     encodeFailures: 0,
     handlerErrors: 0,
     nodesLost: 0,
+    fenceTimeouts: 0,
   };
   private readonly heartbeatTimer: NodeJS.Timeout;
   private sequence = 0;
@@ -128,6 +159,30 @@ export class ClusterAdapter extends Adapter {
     this.requestsTimeout = opts.requestsTimeout ?? 5000;
     this.requests = new PendingRequests(opts.maxPendingRequests ?? 1000);
     this.recentIds = new RecentIds(opts.dedupWindow ?? 2000);
+    /* a Redis round trip is a millisecond; seconds mean a node that is stuck or cut off */
+    const orderingTimeout = positive("orderingTimeout", opts.orderingTimeout, 3000);
+    this.ordering = new OrderedPublisher((channel, payload, volatile) => this.publish(channel, payload, volatile), {
+      namespaceChannel: this.channels.namespace,
+      roomChannel: this.channels.room,
+      crossChannelOrder: bus.ordering === "publisher",
+      isPrivateRoom: this.routing.isPrivateRoom,
+      timeout: orderingTimeout,
+      maxHeld: positive("maxHeldOperations", opts.maxHeldOperations, 10_000),
+      nodes: () => this.nodes.alive(),
+      encode: (message) => this.encode(message),
+      onGiveUp: (reason, missing) =>
+        this.logger.warn(
+          reason === "timeout"
+            ? `roomcast cluster: node(s) ${missing.join(", ")} of ${nsp.name} did not confirm a membership change within ${orderingTimeout} ms; later operations go out without waiting for them`
+            : `roomcast cluster: more than ${opts.maxHeldOperations ?? 10_000} operations of ${nsp.name} waited for a membership change to be confirmed; they go out at once`,
+        ),
+    });
+    this.gate = new FenceGate({
+      timeout: orderingTimeout / 2,
+      apply: (change) => this.guarded(change, () => this.applyChange(change)),
+      handle: (message, channel) => this.guarded(message as ClusterMessage, () => this.handle(message as ClusterMessage, channel)),
+      onTimeout: () => this.counters.fenceTimeouts++,
+    });
 
     // Started here rather than in init() so the adapter works whether or not its owner calls init.
     // The first heartbeat waits for the subscriptions: the answers to it must not be missed.
@@ -141,6 +196,8 @@ export class ClusterAdapter extends Adapter {
   get metrics(): ClusterMetrics {
     return {
       ...this.counters,
+      ...this.ordering.counters,
+      heldOperations: this.ordering.held,
       pendingRequests: this.requests.size,
       nodes: this.nodes.size,
       transport: this.bus.metrics ?? {},
@@ -149,11 +206,15 @@ export class ClusterAdapter extends Adapter {
 
   override close(): void {
     if (this.closed) return;
-    this.publishRequest({ type: MessageType.NODE_CLOSE, uid: this.uid, nsp: this.nsp.name });
+    // What waits for a confirmation goes out now, in order, ahead of the goodbye.
+    this.ordering.close();
+    this.publishNow({ type: MessageType.NODE_CLOSE, uid: this.uid, nsp: this.nsp.name });
     this.closed = true;
     clearInterval(this.heartbeatTimer);
+    this.gate.close();
     for (const channel of this.subscribed) this.bus.unsubscribe(channel, this.onPayload);
     this.subscribed.clear();
+    this.subscribing.clear();
     this.nodes.clear();
     this.requests.cancelAll(new RoomcastError(ErrorCode.SERVER_CLOSED, "the cluster adapter was closed"));
   }
@@ -170,7 +231,11 @@ export class ClusterAdapter extends Adapter {
   protected override onRoomDeleted(room: Room): void {
     super.onRoomDeleted(room);
     const channel = this.channels.room(room);
-    if (this.subscribed.delete(channel)) this.bus.unsubscribe(channel, this.onPayload);
+    this.subscribing.delete(channel);
+    if (this.subscribed.delete(channel)) {
+      this.bus.unsubscribe(channel, this.onPayload);
+      if (this.gate.size > 0) this.gate.unlistened(channel);
+    }
   }
 
   override broadcast(packet: OutgoingPacket, opts: BroadcastOptions): void {
@@ -187,7 +252,7 @@ export class ClusterAdapter extends Adapter {
       const payload = this.encode(message);
       if (payload) {
         const volatile = opts.flags?.volatile === true;
-        for (const channel of channels) this.publish(channel, payload, volatile);
+        this.ordering.publishBroadcast(channels, opts.rooms, payload, volatile);
       }
     }
     super.broadcast(packet, opts);
@@ -234,23 +299,27 @@ export class ClusterAdapter extends Adapter {
     }), (message) => (message.type === MessageType.FETCH_SOCKETS_RESPONSE ? message.sockets.map(toSocketDetails) : undefined));
   }
 
+  /*
+   * Membership changes go through the ordering: what this node does next reaches every node
+   * after the change, joined rooms subscribed (see OrderedPublisher).
+   */
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    if (!opts.flags?.local) {
-      this.publishRequest({ type: MessageType.SOCKETS_JOIN, uid: this.uid, nsp: this.nsp.name, opts: toWireOptions(opts), rooms });
+    if (!opts.flags?.local && !this.closed) {
+      this.ordering.change({ type: MessageType.SOCKETS_JOIN, uid: this.uid, nsp: this.nsp.name, opts: toWireOptions(opts), rooms });
     }
     super.addSockets(opts, rooms);
   }
 
   override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
-    if (!opts.flags?.local) {
-      this.publishRequest({ type: MessageType.SOCKETS_LEAVE, uid: this.uid, nsp: this.nsp.name, opts: toWireOptions(opts), rooms });
+    if (!opts.flags?.local && !this.closed) {
+      this.ordering.change({ type: MessageType.SOCKETS_LEAVE, uid: this.uid, nsp: this.nsp.name, opts: toWireOptions(opts), rooms });
     }
     super.delSockets(opts, rooms);
   }
 
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
-    if (!opts.flags?.local) {
-      this.publishRequest({ type: MessageType.DISCONNECT_SOCKETS, uid: this.uid, nsp: this.nsp.name, opts: toWireOptions(opts), close });
+    if (!opts.flags?.local && !this.closed) {
+      this.ordering.change({ type: MessageType.DISCONNECT_SOCKETS, uid: this.uid, nsp: this.nsp.name, opts: toWireOptions(opts), close });
     }
     super.disconnectSockets(opts, close);
   }
@@ -302,19 +371,30 @@ export class ClusterAdapter extends Adapter {
   }
 
   private beat(): void {
-    this.publishRequest({ type: MessageType.HEARTBEAT, uid: this.uid, nsp: this.nsp.name });
+    this.publishNow({ type: MessageType.HEARTBEAT, uid: this.uid, nsp: this.nsp.name });
     for (const uid of this.nodes.sweep(Date.now() - this.heartbeatTimeout)) {
       this.counters.nodesLost++;
       this.logger.warn(`roomcast cluster: node ${uid} of ${this.nsp.name} stopped heartbeating`);
       this.requests.nodeGone(uid);
+      this.ordering.nodeGone(uid);
     }
   }
 
   private listen(channel: string): void | Promise<void> {
-    if (this.subscribed.has(channel)) return;
+    if (this.subscribed.has(channel)) return this.subscribing.get(channel);
     this.subscribed.add(channel);
-    return this.bus.subscribe(channel, this.onPayload);
+    const active = this.bus.subscribe(channel, this.onPayload) as Promise<void> | undefined;
+    if (active !== undefined) {
+      this.subscribing.set(channel, active);
+      void active.then(() => {
+        if (this.subscribing.get(channel) === active) this.subscribing.delete(channel);
+      });
+    }
+    return active;
   }
+
+  /** True when this node hears `channel` now: subscribed, and the transport confirmed it. */
+  private readonly listening = (channel: string): boolean => this.subscribed.has(channel) && !this.subscribing.has(channel);
 
   private encode(message: ClusterMessage): Uint8Array | undefined {
     try {
@@ -330,10 +410,19 @@ export class ClusterAdapter extends Adapter {
 
   private publish(channel: string, payload: Uint8Array, volatile: boolean): void {
     this.counters.published++;
+    if (traceCluster.enabled) traceCluster("%s publishes on %s (%d bytes)", this.uid, channel, payload.length);
     this.bus.publish(channel, payload, volatile);
   }
 
+  /** A request on the namespace channel, in order with this node's other operations. */
   private publishRequest(message: ClusterRequest): void {
+    if (this.closed) return;
+    const payload = this.encode(message);
+    if (payload) this.ordering.publish(this.channels.namespace, payload, false);
+  }
+
+  /** Heartbeats and the goodbye: about liveness, never held behind a change. */
+  private publishNow(message: ClusterRequest): void {
     if (this.closed) return;
     const payload = this.encode(message);
     if (payload) this.publish(this.channels.namespace, payload, false);
@@ -345,7 +434,7 @@ export class ClusterAdapter extends Adapter {
     if (payload) this.publish(this.channels.response(to), payload, false);
   }
 
-  private readonly onPayload: BusListener = (payload) => {
+  private readonly onPayload: BusListener = (payload, channel) => {
     if (this.closed) return;
     const message = this.codec.decode(payload);
     if (message === undefined) {
@@ -355,24 +444,33 @@ export class ClusterAdapter extends Adapter {
     // A node hears its own publications; a prefix+namespace clash could bring another namespace's.
     if (message.uid === this.uid || message.nsp !== this.nsp.name) return;
     this.counters.received++;
+    if (traceCluster.enabled) traceCluster("%s received type %d from %s in %s (%d bytes)", this.uid, message.type, message.uid, message.nsp, payload.length);
+    // An origin's operations wait behind its change that waits for fences (rarely anything does).
+    if (this.gate.size > 0 && isOrderedRequest(message.type) && this.gate.holds(message, channel)) return;
+    this.guarded(message, () => this.handle(message, channel));
+  };
+
+  private guarded(message: ClusterMessage, run: () => void): void {
     try {
-      this.handle(message);
+      run();
     } catch (err) {
       this.counters.handlerErrors++;
       this.logger.warn(`roomcast cluster: failed to handle message type ${message.type} on ${this.nsp.name}`, err);
     }
-  };
+  }
 
-  private handle(message: ClusterMessage): void {
+  private handle(message: ClusterMessage, channel: string): void {
     const now = Date.now();
     if (message.type !== MessageType.HEARTBEAT) this.nodes.touch(message.uid, now);
     switch (message.type) {
       case MessageType.HEARTBEAT:
         this.nodes.heartbeat(message.uid, now);
         // A newcomer learns of every node at once instead of within one heartbeat interval.
-        if (message.initial) this.publishRequest({ type: MessageType.HEARTBEAT, uid: this.uid, nsp: this.nsp.name });
+        if (message.initial) this.publishNow({ type: MessageType.HEARTBEAT, uid: this.uid, nsp: this.nsp.name });
         return;
       case MessageType.NODE_CLOSE:
+        this.gate.originGone(message.uid);
+        this.ordering.nodeGone(message.uid);
         if (this.nodes.remove(message.uid)) this.requests.nodeGone(message.uid);
         return;
       case MessageType.BROADCAST:
@@ -393,13 +491,19 @@ export class ClusterAdapter extends Adapter {
         return;
       }
       case MessageType.SOCKETS_JOIN:
-        super.addSockets(fromWireOptions(message.opts), message.rooms);
-        return;
       case MessageType.SOCKETS_LEAVE:
-        super.delSockets(fromWireOptions(message.opts), message.rooms);
-        return;
       case MessageType.DISCONNECT_SOCKETS:
-        super.disconnectSockets(fromWireOptions(message.opts), message.close);
+        if (message.fences !== undefined && message.changeId !== undefined) {
+          this.gate.change(message as MembershipChange & { changeId: string; fences: string[] }, this.listening);
+        } else {
+          this.applyChange(message);
+        }
+        return;
+      case MessageType.FENCE:
+        this.gate.fence(message.uid, message.changeId, channel);
+        return;
+      case MessageType.CHANGE_APPLIED:
+        this.ordering.confirmed(message.uid, message.requestId, message.nodes);
         return;
       case MessageType.FETCH_SOCKETS: {
         const { uid: requester, requestId } = message;
@@ -419,6 +523,32 @@ export class ClusterAdapter extends Adapter {
         this.requests.receive(message.requestId, message.uid, message);
         return;
     }
+  }
+
+  /** Applies another origin's membership change, then confirms it when asked. */
+  private applyChange(change: MembershipChange): void {
+    try {
+      const opts = fromWireOptions(change.opts);
+      if (change.type === MessageType.SOCKETS_JOIN) super.addSockets(opts, change.rooms);
+      else if (change.type === MessageType.SOCKETS_LEAVE) super.delSockets(opts, change.rooms);
+      else super.disconnectSockets(opts, change.close);
+    } finally {
+      // Even a change that threw halfway is confirmed: the origin must not wait for it in vain.
+      if (change.confirm !== undefined && change.changeId !== undefined) this.confirmChange(change.uid, change.changeId, change.confirm === 2);
+    }
+  }
+
+  /*
+   * The confirmation waits for every subscription still in flight, not only this change's: a
+   * room may have been created by a local join a moment earlier and still be subscribing.
+   */
+  private confirmChange(origin: string, changeId: string, listNodes: boolean): void {
+    const confirm = (): void => {
+      const nodes = listNodes ? [...this.nodes.alive(), this.uid] : undefined;
+      this.respond(origin, { type: MessageType.CHANGE_APPLIED, uid: this.uid, nsp: this.nsp.name, requestId: changeId, ...(nodes && { nodes }) });
+    };
+    if (this.subscribing.size === 0) confirm();
+    else void Promise.all(this.subscribing.values()).then(confirm);
   }
 
   private onServerSideEmit(requester: string, requestId: string | undefined, args: unknown[]): void {
@@ -452,6 +582,27 @@ export class ClusterAdapter extends Adapter {
       data: socket.data,
     };
   }
+}
+
+/* Messages that take their place in their origin's order; responses and heartbeats do not. */
+function isOrderedRequest(type: MessageType): boolean {
+  return (
+    type !== MessageType.HEARTBEAT &&
+    type !== MessageType.NODE_CLOSE &&
+    type !== MessageType.BROADCAST_CLIENT_COUNT &&
+    type !== MessageType.BROADCAST_ACK &&
+    type !== MessageType.FETCH_SOCKETS_RESPONSE &&
+    type !== MessageType.SERVER_SIDE_EMIT_RESPONSE &&
+    type !== MessageType.CHANGE_APPLIED
+  );
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`cluster adapter option "${name}" must be a positive number of ${name === "orderingTimeout" ? "ms" : "operations"}, got ${String(value)}`);
+  }
+  return value;
 }
 
 function toSocketDetails(wire: WireSocketDetails): SocketDetails {

@@ -36,6 +36,15 @@ function isPacket(value: unknown): boolean {
   return typeof packet.type === "number" && typeof packet.nsp === "string" && Array.isArray(packet.data);
 }
 
+/** The ordering fields a membership change may carry (see `ChangeOrdering`). */
+function isChangeOrdering(m: Record<string, unknown>): boolean {
+  if (m.changeId !== undefined && typeof m.changeId !== "string") return false;
+  if (m.fences !== undefined && !isStringArray(m.fences)) return false;
+  if (m.confirm !== undefined && m.confirm !== 1 && m.confirm !== 2) return false;
+  // Fences and confirmations name the change they belong to.
+  return m.changeId !== undefined || (m.fences === undefined && m.confirm === undefined);
+}
+
 /** Checks the fields the receiving code relies on, so a malformed message cannot throw later. */
 export function isClusterMessage(value: unknown): value is ClusterMessage {
   if (typeof value !== "object" || value === null) return false;
@@ -58,15 +67,19 @@ export function isClusterMessage(value: unknown): value is ClusterMessage {
       return hasRequestId && Array.isArray(m.args);
     case MessageType.SOCKETS_JOIN:
     case MessageType.SOCKETS_LEAVE:
-      return isOptions(m.opts) && isStringArray(m.rooms);
+      return isOptions(m.opts) && isStringArray(m.rooms) && isChangeOrdering(m);
     case MessageType.DISCONNECT_SOCKETS:
-      return isOptions(m.opts) && typeof m.close === "boolean";
+      return isOptions(m.opts) && typeof m.close === "boolean" && isChangeOrdering(m);
     case MessageType.FETCH_SOCKETS:
       return hasRequestId && isOptions(m.opts);
     case MessageType.FETCH_SOCKETS_RESPONSE:
       return hasRequestId && Array.isArray(m.sockets);
     case MessageType.SERVER_SIDE_EMIT:
       return Array.isArray(m.args) && (m.requestId === undefined || hasRequestId);
+    case MessageType.FENCE:
+      return typeof m.changeId === "string";
+    case MessageType.CHANGE_APPLIED:
+      return hasRequestId && (m.nodes === undefined || isStringArray(m.nodes));
   }
   return false;
 }

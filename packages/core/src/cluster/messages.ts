@@ -22,6 +22,13 @@ export const MessageType = {
   FETCH_SOCKETS_RESPONSE: 11,
   SERVER_SIDE_EMIT: 12,
   SERVER_SIDE_EMIT_RESPONSE: 13,
+  /**
+   * Marks, on a room channel, the end of what its origin published there before a membership
+   * change: a node applies the change only after the fence of each such channel it listens to.
+   */
+  FENCE: 14,
+  /** Response: the node applied a membership change and its room subscriptions are active. */
+  CHANGE_APPLIED: 15,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -76,20 +83,49 @@ export interface BroadcastAckMessage extends Envelope {
   requestId: string;
   args: unknown[];
 }
-export interface SocketsJoinMessage extends Envelope {
+/**
+ * What a membership change carries so that its origin's operations apply in order on every node
+ * (see `ordered-publisher.ts`). All absent when the origin needs nothing of the receivers.
+ */
+export interface ChangeOrdering {
+  /** The origin's id for this change; set with `fences` or `confirm`. */
+  changeId?: string;
+  /** Room channels the origin published on since its previous change; each carries a FENCE with `changeId`. */
+  fences?: string[];
+  /**
+   * Answer CHANGE_APPLIED on the origin's response channel once the change is applied and the
+   * rooms it created are subscribed. `2`: also list the nodes known (the origin, an emitter,
+   * learns from it whom to wait for).
+   */
+  confirm?: 1 | 2;
+}
+export interface SocketsJoinMessage extends Envelope, ChangeOrdering {
   type: typeof MessageType.SOCKETS_JOIN;
   opts: WireBroadcastOptions;
   rooms: Room[];
 }
-export interface SocketsLeaveMessage extends Envelope {
+export interface SocketsLeaveMessage extends Envelope, ChangeOrdering {
   type: typeof MessageType.SOCKETS_LEAVE;
   opts: WireBroadcastOptions;
   rooms: Room[];
 }
-export interface DisconnectSocketsMessage extends Envelope {
+export interface DisconnectSocketsMessage extends Envelope, ChangeOrdering {
   type: typeof MessageType.DISCONNECT_SOCKETS;
   opts: WireBroadcastOptions;
   close: boolean;
+}
+/** A change of room membership: what holds its origin's later operations until applied. */
+export type MembershipChange = SocketsJoinMessage | SocketsLeaveMessage | DisconnectSocketsMessage;
+export interface FenceMessage extends Envelope {
+  type: typeof MessageType.FENCE;
+  changeId: string;
+}
+export interface ChangeAppliedMessage extends Envelope {
+  type: typeof MessageType.CHANGE_APPLIED;
+  /** The `changeId` of the change applied. */
+  requestId: string;
+  /** With `confirm: 2`: the uids of the nodes alive as this node knows them, itself included. */
+  nodes?: string[];
 }
 export interface FetchSocketsMessage extends Envelope {
   type: typeof MessageType.FETCH_SOCKETS;
@@ -123,14 +159,16 @@ export type ClusterRequest =
   | SocketsLeaveMessage
   | DisconnectSocketsMessage
   | FetchSocketsMessage
-  | ServerSideEmitMessage;
+  | ServerSideEmitMessage
+  | FenceMessage;
 
 /** Messages published on the requester's own response channel. */
 export type ClusterResponse =
   | BroadcastClientCountMessage
   | BroadcastAckMessage
   | FetchSocketsResponseMessage
-  | ServerSideEmitResponseMessage;
+  | ServerSideEmitResponseMessage
+  | ChangeAppliedMessage;
 
 export type ClusterMessage = ClusterRequest | ClusterResponse;
 

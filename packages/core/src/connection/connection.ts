@@ -5,10 +5,12 @@ import { CloseCode, ErrorCode, type Codec, type ConnectPacket, type Packet, Pack
 import { buildHandshake, NO_AUTH } from "./handshake.js";
 import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import type { DialectName, TransportName, Wire, WireListener } from "../dialect/wire.js";
+import { HeldOutput } from "./held-output.js";
 import { overOutboundLimit } from "./outbound-limit.js";
 import { TokenBucket } from "./rate-limiter.js";
-import { createConnectionStats, type ConnectionStats, type ServerMetrics } from "../metrics.js";
+import { countCloseCode, createConnectionStats, type ConnectionStats, type DialectTraffic, type ServerMetrics } from "../metrics.js";
 import type { ServerOptions } from "../server/server-options.js";
+import { packetName, traceEngine, traceServer, traceSocket } from "../trace.js";
 import type { DisconnectReason, Handshake } from "../types.js";
 
 /** What a connection needs from its namespace sockets. */
@@ -57,6 +59,20 @@ export type ConnectionHandshake = Omit<Handshake, "auth">;
 
 const NO_NAMESPACES: ReadonlySet<string> = new Set();
 const RATE_LIMITED_ERROR = Object.freeze({ code: ErrorCode.RATE_LIMITED, message: "rate limit exceeded: event dropped" });
+
+/** The server's traffic counters for the dialect `wire` speaks (read on each use: no field per connection). */
+function trafficOf(metrics: ServerMetrics, wire: Wire): DialectTraffic {
+  const traffic = metrics.traffic;
+  return wire.dialect === "socketio" ? traffic.socketio : wire.codec?.binary === true ? traffic.msgpack : traffic.json;
+}
+
+/** "roomcast/json", "roomcast/msgpack" or "socketio/polling"…, for traces. */
+function describeWire(wire: Wire): string {
+  return wire.dialect === "socketio" ? `socketio/${wire.transportName}` : `roomcast/${wire.codec?.binary === true ? "msgpack" : "json"}`;
+}
+
+/* RFC 6455 section 7.4.1: the connection closed without a status code (an Engine.IO session over long-polling has none). */
+const NO_STATUS = 1005;
 
 /* Heartbeat phases. */
 const STOPPED = 0;
@@ -108,6 +124,8 @@ export class Connection implements WireListener {
   private readonly bucket: TokenBucket | undefined;
   /** The client was told about the current run of dropped events; reset by the next admitted one. */
   private toldRateLimited = false;
+  /* Present only while recovery holds this connection's output (see HeldOutput). */
+  private heldOutput: HeldOutput | undefined;
 
   /**
    * @param wire the dialect and transport this connection speaks through
@@ -133,8 +151,8 @@ export class Connection implements WireListener {
     this.bucket = rateLimit && new TokenBucket(rateLimit.eventsPerSecond, rateLimit.burst, performance.now());
     this.connectBy = Math.floor(performance.now()) + options.connectTimeout;
     wire.attach(this);
-    wire.onflush = (frames, bytes) => this.countWritten(frames, bytes, 1);
     if (pingFromStart) this.startHeartbeat();
+    if (traceEngine.enabled) traceEngine("conn %s open: %s from %s", this.id, describeWire(wire), this.handshake.address);
   }
 
   /**
@@ -255,6 +273,7 @@ export class Connection implements WireListener {
    */
   push(packet: OutgoingPacket, volatile = false, compress = true): boolean {
     if (this.stateValue !== "open") return volatile ? this.dropVolatile() : false;
+    if (this.heldOutput !== undefined) return this.holdBack(this.heldOutput, packet, volatile, compress);
     const options = this.host.options;
     const wire = this.wire;
     const buffered = wire.buffered();
@@ -266,8 +285,46 @@ export class Connection implements WireListener {
     }
     wire.write(packet, compress);
     this.stats.packetsSent++;
-    this.host.metrics.packetsSent++;
+    const metrics = this.host.metrics;
+    metrics.packetsSent++;
+    const type = packet.packet.type;
+    if (type === PacketType.EVENT || type === PacketType.EVENT_AT) trafficOf(metrics, wire).eventsSent++;
     return true;
+  }
+
+  /** A packet pushed while the output is held: kept in order, or dropped when volatile. */
+  private holdBack(held: HeldOutput, packet: OutgoingPacket, volatile: boolean, compress: boolean): boolean {
+    if (volatile) return this.dropVolatile();
+    const length = this.wire.encodedLength(packet);
+    // what waits here is memory like what waits in the wire: the same bound
+    if (held.bytes + length + this.wire.buffered() > this.host.options.maxBufferedBytes) return this.slowConsumer();
+    held.bytes += length;
+    held.packets.push(packet);
+    held.compress.push(compress);
+    return true;
+  }
+
+  /**
+   * @internal Keeps this connection's output back until the matching `_release()`. Recovery holds
+   * it while a change to one of its sessions is being written (docs/RECOVERY.md, "Crashes").
+   * Holds nest; a closing connection drops what is held.
+   */
+  _hold(): void {
+    if (this.stateValue !== "open") return;
+    if (this.heldOutput === undefined) this.heldOutput = new HeldOutput();
+    else this.heldOutput.holds++;
+  }
+
+  /** @internal Ends one `_hold()`; after the last, what was held is sent, in order. */
+  _release(): void {
+    const held = this.heldOutput;
+    if (held === undefined || --held.holds > 0) return;
+    this.sendHeld(held);
+  }
+
+  private sendHeld(held: HeldOutput): void {
+    this.heldOutput = undefined;
+    for (let i = 0; i < held.packets.length; i++) this.push(held.packets[i], false, held.compress[i]);
   }
 
   /** A volatile packet was not sent: counted on the connection and on the server. */
@@ -277,21 +334,30 @@ export class Connection implements WireListener {
     return false;
   }
 
-  /** `frames` frames, `bytes` long, went to the socket in `writes` writes: counted on both levels. */
-  private countWritten(frames: number, bytes: number, writes: number): void {
+  /** @internal `frames` frames, `bytes` long, went to the socket in one write: counted on both levels. */
+  _onwritten(frames: number, bytes: number): void {
     const stats = this.stats;
     const metrics = this.host.metrics;
-    stats.flushes += writes;
+    stats.flushes++;
     stats.framesWritten += frames;
     stats.bytesWritten += bytes;
-    metrics.flushes += writes;
+    metrics.flushes++;
     metrics.framesWritten += frames;
     metrics.bytesWritten += bytes;
+    trafficOf(metrics, this.wire).bytesSent += bytes;
   }
 
   /** Convenience for control packets (CONNECTED, CONNECT_ERROR, DISCONNECT, ACK). */
   send(packet: Packet): boolean {
-    return this.push(new OutgoingPacket(packet));
+    const out = new OutgoingPacket(packet);
+    if (traceSocket.enabled) this.traceOut(out);
+    return this.push(out);
+  }
+
+  /** @internal traces a packet sent to this connection alone (never called for a broadcast's recipients). */
+  traceOut(packet: OutgoingPacket): void {
+    const inner = packet.packet;
+    traceSocket("conn %s > %s %s (%d bytes)", this.id, packetName(inner), "nsp" in inner ? inner.nsp : "", this.wire.encodedLength(packet));
   }
 
   /**
@@ -301,6 +367,10 @@ export class Connection implements WireListener {
   close(code: number = CloseCode.NORMAL, reason: DisconnectReason = "server namespace disconnect", message = ""): void {
     if (this.stateValue !== "open") return;
     this.stateValue = "closing";
+    // held output follows a session change not yet stored: the client must not see it
+    this.heldOutput = undefined;
+    countCloseCode(this.host.metrics, code);
+    if (traceServer.enabled) traceServer("conn %s closing with %d (%s)", this.id, code, reason);
     this.closeReason = reason;
     this.stopTimers();
     this.wire.close(code, message);
@@ -344,6 +414,8 @@ export class Connection implements WireListener {
 
   /** Sends DISCONNECT for every namespace (so the client does not reconnect), then closes with 1000. */
   disconnectAll(): void {
+    // every session of this connection ends for good, so nothing held needs to wait for a write
+    if (this.heldOutput !== undefined) this.sendHeld(this.heldOutput);
     for (const name of this.sockets.keys()) this.send({ type: PacketType.DISCONNECT, nsp: name });
     this.close(CloseCode.NORMAL, "server namespace disconnect", "");
   }
@@ -396,21 +468,25 @@ export class Connection implements WireListener {
 
   // ---- WireListener ----
 
-  /** @internal the peer showed it is alive. */
-  _onheard(): void {
+  /** @internal the peer showed it is alive, with `bytes` bytes. */
+  _onheard(bytes: number): void {
     this.heard = true;
+    trafficOf(this.host.metrics, this.wire).bytesReceived += bytes;
   }
 
-  /** @internal a packet from the peer. */
-  _onpacket(packet: Packet): void {
+  /** @internal a packet from the peer, `bytes` long. */
+  _onpacket(packet: Packet, bytes: number): void {
     if (this.stateValue !== "open") return;
     this.stats.packetsReceived++;
-    this.host.metrics.packetsReceived++;
+    const metrics = this.host.metrics;
+    metrics.packetsReceived++;
+    if (traceSocket.enabled) traceSocket("conn %s < %s %s (%d bytes)", this.id, packetName(packet), "nsp" in packet ? packet.nsp : "", bytes);
     switch (packet.type) {
       case PacketType.CONNECT:
         this.host.connectNamespace(this, packet);
         return;
       case PacketType.EVENT:
+        trafficOf(metrics, this.wire).eventsReceived++;
         if (this.bucket !== undefined && !this.bucket.take(performance.now())) {
           this.rateLimited(packet.nsp);
           return;
@@ -440,12 +516,19 @@ export class Connection implements WireListener {
 
   /** @internal the transport switched. */
   _onupgrade(transport: TransportName): void {
+    if (traceEngine.enabled) traceEngine("conn %s upgraded to %s", this.id, transport);
     this.notify("upgrade", TRANSPORTS[transport]);
   }
 
   /** @internal the wire closed (after our close, the peer's, or a transport failure). */
-  _onclose(reason: DisconnectReason): void {
+  _onclose(reason: DisconnectReason, code: number | undefined): void {
+    if (this.stateValue === "open") {
+      // closed by the peer or the transport: its code is this connection's (ours was counted in close())
+      countCloseCode(this.host.metrics, code ?? NO_STATUS);
+      if (traceServer.enabled) traceServer("conn %s closed by the peer with %d (%s)", this.id, code ?? NO_STATUS, this.closeReason ?? reason);
+    }
     this.stateValue = "closed";
+    this.heldOutput = undefined;
     this.stopTimers();
     this.wire.discard();
     this.teardown(this.closeReason ?? reason);

@@ -10,10 +10,10 @@ export type TransportName = "websocket" | "polling";
 
 /** What a wire reports to the connection that owns it. */
 export interface WireListener {
-  /** A complete, validated packet from the peer. */
-  _onpacket(packet: Packet): void;
-  /** Anything arrived from the peer (a packet, a pong, a probe): it is alive. */
-  _onheard(): void;
+  /** A complete, validated packet from the peer, `bytes` long on the wire (for traces). */
+  _onpacket(packet: Packet, bytes: number): void;
+  /** Anything arrived from the peer (a packet, a pong, a probe), `bytes` long: it is alive. */
+  _onheard(bytes: number): void;
   /**
    * The peer broke the protocol (counted by the connection). When `closing` is false the
    * connection closes the wire with `err.closeCode` (1002 when it has none); when true, the
@@ -22,8 +22,16 @@ export interface WireListener {
   _onprotocolerror(err: Error, closing: boolean): void;
   /** The transport switched (Engine.IO upgrade from polling to WebSocket). */
   _onupgrade(transport: TransportName): void;
-  /** The wire is closed for good: every namespace socket must go. */
-  _onclose(reason: DisconnectReason): void;
+  /**
+   * `frames` frames, `bytes` long, went to the socket in one write (for the connection's
+   * counters). A method rather than a callback field: no closure per connection.
+   */
+  _onwritten(frames: number, bytes: number): void;
+  /**
+   * The wire is closed for good: every namespace socket must go. `code` is the WebSocket close
+   * code when there was a WebSocket (see WebSocketListener#_onclose), else undefined.
+   */
+  _onclose(reason: DisconnectReason, code: number | undefined): void;
 }
 
 /**
@@ -71,6 +79,4 @@ export interface Wire {
   onceClosed(callback: () => void): void;
   /** Drops what is queued and not yet written (a slow consumer's backlog). */
   discard(): void;
-  /** Called with (frames, bytes) after every write, for the connection's counters. */
-  onflush: ((frames: number, bytes: number) => void) | undefined;
 }

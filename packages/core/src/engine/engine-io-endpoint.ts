@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { CloseCode, ErrorCode } from "@roomcast/protocol";
-import { EngineIoWire } from "../dialect/socketio/engine-io-wire.js";
+import { EngineIoWire, type EngineIoWireOptions } from "../dialect/socketio/engine-io-wire.js";
 import { SocketIoDecoder } from "../dialect/socketio/socketio-decoder.js";
 import { PollingTransport } from "../transport/polling-transport.js";
 import { type TransportWebSocket, WebSocketTransport } from "../transport/websocket-transport.js";
@@ -54,11 +54,23 @@ function parseQuery(req: IncomingMessage): EngineQuery {
  */
 export class EngineIoEndpoint {
   private readonly sessions = new Map<string, EngineIoWire>();
+  /* One options object for every session (made at the first, once the server's options are final). */
+  private sessionOptions: EngineIoWireOptions | undefined;
 
   constructor(
     private readonly host: EndpointHost,
     private readonly settings: EngineIoSettings,
   ) {}
+
+  private wireOptions(): EngineIoWireOptions {
+    return (this.sessionOptions ??= {
+      upgradeTimeout: this.settings.upgradeTimeout,
+      closeTimeout: this.host.options.closeTimeout,
+      onEnded: (wire) => {
+        if (this.sessions.get(wire.sid) === wire) this.sessions.delete(wire.sid);
+      },
+    });
+  }
 
   /** Open Engine.IO sessions. */
   get sessionCount(): number {
@@ -191,13 +203,9 @@ export class EngineIoEndpoint {
   }
 
   private openSession(sid: string, transport: PollingTransport | WebSocketTransport, req: IncomingMessage): EngineIoWire {
-    const options = this.host.options;
     const decoder = new SocketIoDecoder({ limits: this.host.decodeLimits });
-    const wire = new EngineIoWire(sid, transport, { upgradeTimeout: this.settings.upgradeTimeout, closeTimeout: options.closeTimeout }, decoder);
+    const wire = new EngineIoWire(sid, transport, this.wireOptions(), decoder);
     this.sessions.set(sid, wire);
-    wire.onceClosed(() => {
-      if (this.sessions.get(sid) === wire) this.sessions.delete(sid);
-    });
     this.host.openConnection(wire, req, undefined, true, sid);
     return wire;
   }

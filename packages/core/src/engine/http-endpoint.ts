@@ -18,23 +18,14 @@ import {
   subprotocolRejection,
   type UpgradeRejection,
 } from "../transport/upgrade-guard.js";
+import type { EdgeServer } from "./edge-server.js";
 import type { EndpointHost } from "./endpoint-host.js";
 import type { Engine, EngineConnectionError, ResponseHeaders } from "./engine.js";
 import { EngineIoEndpoint } from "./engine-io-endpoint.js";
 import { requestQuery } from "./request-query.js";
 import { engineIoSettings } from "./engine-io-settings.js";
 import { HandshakeDeadline } from "./handshake-deadline.js";
-
-/** What the HTTP edge needs from the server behind it. */
-export interface EdgeServer {
-  readonly options: ServerOptions;
-  readonly counters: ServerMetrics;
-  readonly engine: Engine;
-  /** True once `close()` began: new connections are refused with 503. */
-  readonly isClosing: boolean;
-  /** A transport is ready: make its Connection. */
-  openConnection(wire: Wire, req: IncomingMessage, auth: Record<string, unknown> | undefined, pingFromStart: boolean, id?: string): void;
-}
+import { traceEngine } from "../trace.js";
 
 /**
  * The server's HTTP edge: it owns the `request` and `upgrade` listeners of the HTTP server and
@@ -308,6 +299,7 @@ export class HttpEndpoint implements EndpointHost {
   }
 
   reportConnectionError(err: EngineConnectionError): void {
+    if (traceEngine.enabled) traceEngine("handshake from %s refused: %s (%s)", err.req.socket.remoteAddress, err.context.code, err.message);
     try {
       this.engine.emit("connection_error", err);
     } catch (thrown) {

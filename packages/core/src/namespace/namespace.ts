@@ -9,6 +9,7 @@ import type { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import { NamespaceRecovery } from "../recovery/namespace-recovery.js";
 import type { ServerOptions } from "../server/server-options.js";
 import { Socket } from "../socket/socket.js";
+import { traceServer } from "../trace.js";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "../typed-events.js";
 import type { SocketId } from "../types.js";
 
@@ -220,6 +221,7 @@ export class Namespace<
       if (err) {
         conn.deletePending(this.name);
         this.counters.connectErrors++;
+        if (traceServer.enabled) traceServer("conn %s refused by the middleware of namespace %s", conn.id, this.name);
         const exposure = this.options.exposeMiddlewareErrors;
         const shown = exposure === "all" || (exposure === "next" && !thrown) ? err : genericMiddlewareError();
         const packet = { type: PacketType.CONNECT_ERROR, nsp: this.name, message: shown.message || "connection refused" } as const;
@@ -239,6 +241,9 @@ export class Namespace<
     socket.conn.deletePending(this.name);
     this.sockets.set(socket.id, socket);
     this.admitting--;
+    if (traceServer.enabled) {
+      traceServer("socket %s joined namespace %s on conn %s%s", socket.id, this.name, socket.conn.id, socket.recovered ? " (session recovered)" : "");
+    }
     socket._onconnect(recovery);
     if (after !== undefined) for (const packet of after) socket.conn.push(packet);
     this.announce(socket);

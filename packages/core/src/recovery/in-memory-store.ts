@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { PacketType } from "@roomcast/protocol";
+import type { HandledEmitRecord } from "../acks/handled-emits.js";
 import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import type { BroadcastOptions, Room } from "../types.js";
 import { formatPosition, splitPosition } from "./position.js";
@@ -79,6 +80,12 @@ export class InMemoryRecoveryStore implements RecoveryStore {
     this.sessions.delete(session.pid);
     this.sessions.set(session.pid, { session, expires: now + ttl });
     this.expire(now);
+  }
+
+  updateHandled(pid: string, handled: HandledEmitRecord[]): void {
+    const kept = this.sessions.get(pid);
+    // setting an existing key keeps its place, so the expiry order holds
+    if (kept !== undefined && kept.expires > Date.now()) this.sessions.set(pid, { session: { ...kept.session, handled }, expires: kept.expires });
   }
 
   takeSession(pid: string): RecoverySession | undefined {

@@ -1,12 +1,15 @@
 import { randomBytes } from "node:crypto";
-import type { EventAtPacket, ResumeRequest } from "@roomcast/protocol";
+import { type EventAtPacket, PacketType, type ResumeRequest } from "@roomcast/protocol";
+import { HandledEmits, type HandledEmitsOptions } from "../acks/handled-emits.js";
 import type { Adapter } from "../broadcast/adapter.js";
 import type { Connection } from "../connection/connection.js";
-import type { OutgoingPacket } from "../dialect/outgoing-packet.js";
+import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import type { Logger } from "../server/server-options.js";
 import { Socket } from "../socket/socket.js";
+import type { RecoverableSocket } from "../socket/socket-namespace.js";
 import type { BroadcastFlags, BroadcastOptions, Room, SocketId } from "../types.js";
 import { InMemoryRecoveryStore } from "./in-memory-store.js";
+import { LiveSessionLink } from "./live-sessions.js";
 import { comparePositions } from "./position.js";
 import type { ConnectionStateRecoveryOptions, RecoverySession, RecoveryStore } from "./recovery-store.js";
 
@@ -15,7 +18,7 @@ export interface RecoveryHost {
   readonly name: string;
   readonly adapter: Adapter;
   readonly sockets: Map<SocketId, Socket<any, any, any, any>>;
-  readonly options: { readonly logger: Logger; readonly maxBufferedBytes: number };
+  readonly options: { readonly logger: Logger; readonly maxBufferedBytes: number; readonly handledEmits: HandledEmitsOptions };
   /** Runs the connection middleware (none when `skip`), then `admitted`; refuses on error. */
   _admit(socket: Socket<any, any, any, any>, skip: boolean, admitted: () => void, gone: () => void): void;
   /** Registers the socket, sends CONNECTED with `info`, then `after`, then announces "connection". */
@@ -34,6 +37,10 @@ export interface RecoveryStats {
   failed: number;
   /** Store operations that failed (logged). */
   storeErrors: number;
+  /** Sockets closed with 4005 (RESYNC) because packets they were sent were lost (live-session stores). */
+  resynced: number;
+  /** Stale sockets closed because another node resumed their session (live-session stores). */
+  takenOver: number;
 }
 
 /* Sockets that disconnect on purpose have nothing to come back to. */
@@ -61,7 +68,12 @@ export class NamespaceRecovery {
   readonly store: RecoveryStore;
   readonly maxDisconnectionDuration: number;
   readonly skipMiddlewares: boolean;
-  readonly stats: RecoveryStats = { persisted: 0, recovered: 0, failed: 0, storeErrors: 0 };
+  readonly stats: RecoveryStats = { persisted: 0, recovered: 0, failed: 0, storeErrors: 0, resynced: 0, takenOver: 0 };
+  /* present when the store keeps live sessions (crash-safe recovery) */
+  private readonly live: LiveSessionLink | undefined;
+  /* sockets admitted with a resumed session, until they are registered in the namespace: a run
+     that answers meanwhile (its old socket gone) must still find the session's new window */
+  private readonly resuming = new Map<string, Socket<any, any, any, any>>();
 
   constructor(
     private readonly nsp: RecoveryHost,
@@ -78,8 +90,19 @@ export class NamespaceRecovery {
       maxPackets: options.maxPackets ?? 10_000,
       deliver: (packet: OutgoingPacket, opts: BroadcastOptions) => this.deliver(packet, opts),
       warn: (message: string, error?: unknown) => this.warn(message, error),
+      resync: (opts: BroadcastOptions) => this.live?.resync(opts),
     };
     this.store = options.store ? options.store(context) : new InMemoryRecoveryStore(context);
+    const live = this.store.live;
+    this.live =
+      live === undefined
+        ? undefined
+        : new LiveSessionLink(live, {
+            sessionOf: (socket, pid) => this.sessionOf(socket, pid),
+            apply: (opts, fn) => nsp.adapter.apply(opts, fn as never),
+            warn: (message, error) => this.warn(message, error),
+            stats: this.stats,
+          });
   }
 
   /** A broadcast that may be replayed: stamped once by the store, then delivered. */
@@ -99,12 +122,65 @@ export class NamespaceRecovery {
   }
 
   /** A socket is leaving: keep its session unless it left on purpose. Call before it leaves its rooms. */
-  persist(socket: { readonly id: SocketId; readonly _pid: string | undefined; readonly data: unknown }, reason: string): void {
+  persist(socket: RecoverableSocket, reason: string): void {
     const pid = socket._pid;
-    if (pid === undefined || DELIBERATE.has(reason)) return;
+    if (pid === undefined) return;
+    if (DELIBERATE.has(reason)) {
+      // a store that keeps live sessions has this one: remove it
+      this.live?.discard(pid);
+      return;
+    }
+    this.keep(this.sessionOf(socket, pid));
+  }
+
+  /** The session record of `socket` as it is now: what `persist` keeps, and what live sessions write. */
+  sessionOf(socket: RecoverableSocket, pid: string): RecoverySession {
     const rooms: Room[] = [];
     for (const room of this.nsp.adapter.socketRooms(socket.id) ?? []) if (room !== socket.id) rooms.push(room);
-    this.keep({ pid, sid: socket.id, rooms, data: socket.data });
+    const session: RecoverySession = { pid, sid: socket.id, rooms, data: socket.data };
+    if (socket._handled !== undefined) session.handled = socket._handled.record(Date.now());
+    return session;
+  }
+
+  /**
+   * The session of `socket` changed: its rooms (called by `join` and `leave`), or `socket.data`
+   * that should be stored now rather than at the next periodic write. With a store that keeps
+   * live sessions, the change is written at the next flush and the socket's connection sends
+   * nothing until it is (docs/RECOVERY.md, "Crashes"); otherwise it does nothing.
+   *
+   * @example socket.data.cart = cart; io.of("/").recovery?.changed(socket);
+   */
+  changed(socket: Socket<any, any, any, any>): void {
+    this.live?.changed(socket);
+  }
+
+  /**
+   * A run of an emit with an id answered (or was dropped: `reply` undefined) after its socket had
+   * dropped. Its session is now with a socket of this node that resumed it, kept in the store, or
+   * resumed on another node: the answer goes to each place it may be.
+   */
+  handledLate(socket: RecoverableSocket, id: number, reply: unknown[] | undefined): void {
+    const pid = socket._pid;
+    const window = socket._handled;
+    if (pid === undefined || window === undefined) return;
+    const live = this.resuming.get(pid) ?? this.nsp.sockets.get(socket.id);
+    if (live !== undefined && live !== socket && live._pid === pid) {
+      live._settleHandled(id, reply);
+      return;
+    }
+    const store = this.store;
+    if (store.updateHandled !== undefined) {
+      settle(
+        () => store.updateHandled!(pid, window.record(Date.now())),
+        () => {},
+        (err) => this.warn(`could not keep a late reply for the session of ${socket.id}`, err),
+      );
+    }
+    // resumed on another node: the reply reaches its socket through the socket's own room
+    if (reply !== undefined && this.store.distributes) {
+      const ack = new OutgoingPacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: reply });
+      this.nsp.adapter.broadcast(ack, { rooms: new Set([socket.id]) });
+    }
   }
 
   private keep(session: RecoverySession): void {
@@ -136,7 +212,8 @@ export class NamespaceRecovery {
     );
   }
 
-  private admit(conn: Connection, auth: Record<string, unknown>, session: RecoverySession | undefined, position: string): void {
+  /** `handled`: the window of a session whose resume failed, kept by the fresh one (the same client resends the same ids). */
+  private admit(conn: Connection, auth: Record<string, unknown>, session: RecoverySession | undefined, position: string, handled?: HandledEmits): void {
     const nsp = this.nsp;
     const socket = new Socket(nsp as never, conn, auth, session?.sid);
     if (session !== undefined) {
@@ -144,17 +221,30 @@ export class NamespaceRecovery {
       socket._pid = session.pid;
       // middleware that runs (skipMiddlewares: false) can already see it
       socket.recovered = true;
+      if (session.handled !== undefined) socket._handled = HandledEmits.from(session.handled, nsp.options.handledEmits, Date.now());
+      this.resuming.set(session.pid, socket);
     } else {
       socket._pid = randomBytes(12).toString("base64url");
+      socket._handled = handled;
     }
     nsp._admit(
       socket,
       session !== undefined && this.skipMiddlewares,
-      () => this.enter(conn, auth, socket, session, position),
       () => {
-        if (session !== undefined) this.keep(session);
+        this.resumed(socket);
+        this.enter(conn, auth, socket, session, position);
+      },
+      () => {
+        if (session === undefined) return;
+        this.resumed(socket);
+        this.keep(withHandled(session, socket));
       },
     );
+  }
+
+  /** The resuming socket is registered in the namespace now, or will never be. */
+  private resumed(socket: Socket<any, any, any, any>): void {
+    if (socket._pid !== undefined && this.resuming.get(socket._pid) === socket) this.resuming.delete(socket._pid);
   }
 
   /**
@@ -173,14 +263,16 @@ export class NamespaceRecovery {
       if (conn.readyState === "open" && conn.socketOf(nsp.name) === undefined) return false;
       this.abandon(socket);
       conn.deletePending(nsp.name);
-      if (session !== undefined) this.keep(session);
+      if (session !== undefined) this.keep(withHandled(session, socket));
       nsp._admissionEnded();
       return true;
     };
     const fresh = (): void => {
       this.stats.failed++;
       this.abandon(socket);
-      this.admit(conn, auth, undefined, "");
+      // the session was taken for this resume: a store that keeps live sessions still has it
+      if (session !== undefined) this.live?.discard(session.pid);
+      this.admit(conn, auth, undefined, "", socket._handled);
     };
     if (session === undefined) {
       settle(
@@ -188,6 +280,7 @@ export class NamespaceRecovery {
         (head) => {
           if (gone()) return;
           socket._held = undefined;
+          this.live?.track(socket, undefined);
           nsp._complete(socket, { pid: socket._pid, recovered: false, position: head }, after(held, head));
         },
         (err) => {
@@ -208,6 +301,7 @@ export class NamespaceRecovery {
         this.stats.recovered++;
         const last = replayed.length > 0 ? (replayed[replayed.length - 1].packet as EventAtPacket).position : position;
         socket._held = undefined;
+        this.live?.track(socket, session);
         nsp._complete(socket, { pid: socket._pid, recovered: true, missed: replayed.length }, [...replayed, ...after(held, last)]);
       },
       (err) => {
@@ -239,6 +333,7 @@ export class NamespaceRecovery {
   }
 
   close(): void | Promise<void> {
+    this.resuming.clear();
     return this.store.close();
   }
 
@@ -246,6 +341,11 @@ export class NamespaceRecovery {
     this.stats.storeErrors++;
     this.nsp.options.logger.warn(`connection-state recovery of ${this.nsp.name}: ${message}`, error);
   }
+}
+
+/** `session` with the handled window its resuming socket has now (a run may have answered meanwhile). */
+function withHandled(session: RecoverySession, socket: Socket<any, any, any, any>): RecoverySession {
+  return socket._handled === undefined ? session : { ...session, handled: socket._handled.record(Date.now()) };
 }
 
 /** Held packets not already covered by `position` (packets without a comparable position all pass). */

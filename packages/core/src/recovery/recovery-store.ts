@@ -1,4 +1,6 @@
+import type { HandledEmitRecord } from "../acks/handled-emits.js";
 import type { OutgoingPacket } from "../dialect/outgoing-packet.js";
+import type { LiveSessionStore } from "./live-sessions.js";
 import type { BroadcastOptions, Room, SocketId } from "../types.js";
 
 /** What a store keeps of a socket that dropped, to give it back when its client resumes. */
@@ -11,6 +13,12 @@ export interface RecoverySession {
   rooms: Room[];
   /** `socket.data`; a store that leaves the process must be able to serialise it. */
   data: unknown;
+  /**
+   * The emits with an id the socket ran and their replies (server option `handledEmits`), so a
+   * resend after the resume is answered instead of run again. Absent when it ran none. A store
+   * may keep it apart from the rest (see `updateHandled`); it lives and goes with the session.
+   */
+  handled?: HandledEmitRecord[];
 }
 
 /** What a namespace gives the store it owns. */
@@ -30,6 +38,13 @@ export interface RecoveryStoreContext {
   deliver(packet: OutgoingPacket, opts: BroadcastOptions): void;
   /** Where a store reports failures it cannot throw. */
   warn(message: string, error?: unknown): void;
+  /**
+   * Packets that targeted `opts` are lost to this node's sockets (a gap in the history a
+   * distributing store could not fill): each targeted local socket is closed with 4005 (RESYNC)
+   * and its session removed, so its client comes back with `recovered === false`. Always set by
+   * a namespace.
+   */
+  resync?(opts: BroadcastOptions): void;
 }
 
 /**
@@ -43,6 +58,12 @@ export interface RecoveryStore {
    * namespace must not also send them through the adapter.
    */
   readonly distributes: boolean;
+  /**
+   * Present when the store keeps the session of every live socket, not only of dropped ones
+   * (crash-safe recovery, docs/RECOVERY.md "Crashes"); `persistSession` then ends a live session
+   * by storing it as dropped.
+   */
+  readonly live?: LiveSessionStore;
   /** Stamps `data` (`[event, ...args]`) with the next position and has it delivered (see context.deliver). */
   append(data: unknown[], opts: BroadcastOptions): void;
   /** The position of the newest packet (a new session resumes after it). */
@@ -51,6 +72,13 @@ export interface RecoveryStore {
   persistSession(session: RecoverySession, ttl: number): void | Promise<void>;
   /** Removes and returns the session of `pid`; undefined when unknown or expired. */
   takeSession(pid: string): RecoverySession | undefined | Promise<RecoverySession | undefined>;
+  /**
+   * Replaces the `handled` window of the kept session `pid`, keeping its expiry; does nothing when
+   * the session is no longer kept (resumed, expired). Called when a handler answers after its
+   * socket dropped. A store without it loses such answers: the resend then waits until the client
+   * gives up (the handler still ran once).
+   */
+  updateHandled?(pid: string, handled: HandledEmitRecord[]): void | Promise<void>;
   /**
    * The EVENT_AT packets after `position` that targeted any of `rooms` (minus their `except`), in
    * order; undefined when that gap cannot be replayed in full (another epoch, trimmed, unknown).

@@ -172,6 +172,11 @@ export const OPTION_TABLE: Readonly<Record<string, OptionRule>> = {
   rateLimit: { source: "roomcast", decision: "supported", check: rateLimit },
   shutdown: { source: "roomcast", decision: "supported", check: objectOf({ batchSize: integer(1, "connections"), batchIntervalMs: durationMs(0) }) },
   logger: { source: "roomcast", decision: "supported", check: logger },
+  handledEmits: {
+    source: "roomcast",
+    decision: "supported",
+    check: objectOf({ maxIds: integer(1, "ids"), maxAge: durationMs(1), maxReplyBytes: integer(0, "bytes") }),
+  },
 };
 
 /* Names from older Socket.IO versions, answered with their replacement. */

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { AdapterConstructor } from "../broadcast/adapter.js";
 import { Adapter } from "../broadcast/adapter.js";
 import type { ConnectionStateRecoveryOptions } from "../recovery/recovery-store.js";
+import type { HandledEmitsOptions } from "../acks/handled-emits.js";
 import type { RateLimitOptions } from "../connection/rate-limiter.js";
 import type { ShutdownOptions } from "./shutdown.js";
 import { resolveCors, type AllowedOrigins, type CorsOptions, type CorsOptionsDelegate, type CorsSetting } from "./cors-options.js";
@@ -136,6 +137,13 @@ export interface ServerOptions {
    * `maxDisconnectionDuration` keeps its id, rooms and data and gets what it missed. Unset: off.
    */
   connectionStateRecovery: ConnectionStateRecoveryOptions | undefined;
+  /**
+   * What each socket remembers of the emits a client sent with an id (EVENT_ONCE, sent by
+   * `@roomcast/client` for emits with `retries`), so that their handlers run once: `maxIds` ids,
+   * each for `maxAge` ms, replies of up to `maxReplyBytes`. With `connectionStateRecovery` the
+   * window is part of the recovery session and survives a reconnect.
+   */
+  handledEmits: HandledEmitsOptions;
 }
 
 const consoleLogger: Logger = {
@@ -208,6 +216,10 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   logger: consoleLogger,
   /* off: it stamps and keeps every packet sent to rooms, which costs memory (docs/RECOVERY.md) */
   connectionStateRecovery: undefined,
+  /* @roomcast/client has one emit in flight per socket, so 32 ids leave room for clients that
+     pipeline; 5 minutes outlast a 2-minute disconnection plus the client's retries; 1 KiB holds
+     a typical `{ ok, id }` reply while 32 of them stay small next to a connection's buffers */
+  handledEmits: { maxIds: 32, maxAge: 300_000, maxReplyBytes: 1024 },
 };
 
 /**
@@ -215,9 +227,11 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
  * (`maxHttpBufferSize`, `cors: true`, `socketio: true`), and Socket.IO options given the one value
  * that states what roomcast does anyway.
  */
-export interface ServerOptionsInput extends Partial<Omit<ServerOptions, "cors" | "socketio" | "shutdown">> {
+export interface ServerOptionsInput extends Partial<Omit<ServerOptions, "cors" | "socketio" | "shutdown" | "handledEmits">> {
   /** Either field may be left out: it keeps its default. */
   shutdown?: Partial<ShutdownOptions>;
+  /** Any field may be left out: it keeps its default. */
+  handledEmits?: Partial<HandledEmitsOptions>;
   /** `true` is `{}` (every origin, answered with `*`); `false` is off. */
   cors?: boolean | CorsOptions | CorsOptionsDelegate;
   /** `true` is `{ path: "/socket.io/", polling: true }`; `false` (the default) is off. */
@@ -258,6 +272,11 @@ export function resolveOptions(options: ServerOptionsInput = {}): ServerOptions 
   if (options.shutdown !== undefined) {
     const { batchSize, batchIntervalMs } = options.shutdown;
     resolved.shutdown = { batchSize: batchSize ?? DEFAULT_OPTIONS.shutdown.batchSize, batchIntervalMs: batchIntervalMs ?? DEFAULT_OPTIONS.shutdown.batchIntervalMs };
+  }
+  if (options.handledEmits !== undefined) {
+    const { maxIds, maxAge, maxReplyBytes } = options.handledEmits;
+    const defaults = DEFAULT_OPTIONS.handledEmits;
+    resolved.handledEmits = { maxIds: maxIds ?? defaults.maxIds, maxAge: maxAge ?? defaults.maxAge, maxReplyBytes: maxReplyBytes ?? defaults.maxReplyBytes };
   }
   const { maxPayload, maxHttpBufferSize } = options;
   if (maxHttpBufferSize !== undefined) {

@@ -6,10 +6,13 @@ import { BroadcastSurface } from "../broadcast/broadcast-surface.js";
 import { Connection, type ConnectionHost } from "../connection/connection.js";
 import type { Wire } from "../dialect/wire.js";
 import { Engine } from "../engine/engine.js";
-import { HttpEndpoint, type EdgeServer } from "../engine/http-endpoint.js";
+import type { EdgeServer } from "../engine/edge-server.js";
+import { HttpEndpoint } from "../engine/http-endpoint.js";
 import { collectDebugCounts, type DebugCounts } from "./debug-counts.js";
 import { HeartbeatSweep } from "../connection/heartbeat-sweep.js";
 import { drainInBatches } from "./shutdown.js";
+import { checkHealth, type HealthReport } from "./health.js";
+import { traceServer } from "../trace.js";
 import { createServerMetrics, type ServerMetrics } from "../metrics.js";
 import { Namespace, type Middleware, type NamespaceHost, type NamespaceReservedEvents } from "../namespace/namespace.js";
 import { ParentNamespace, type NamespaceMatcher } from "../namespace/parent-namespace.js";
@@ -67,6 +70,7 @@ export class Server<
   private readonly edge: HttpEndpoint;
   private ackId = 0;
   private closing: Promise<void> | undefined;
+  private closed = false;
 
   /**
    * @param srv an HTTP server to attach to, a port to listen on (a server is created), or the options.
@@ -115,6 +119,29 @@ export class Server<
   /** EdgeServer: true once `close()` began. */
   get isClosing(): boolean {
     return this.closing !== undefined;
+  }
+
+  /** True once `close()` finished. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Liveness and readiness for load balancers: not ready while `close()` drains, once it is
+   * done, while the HTTP server is not listening, or while the cluster adapter's transport (the
+   * Redis adapter's connections) is down; not live once `close()` is done. Cheap: reads flags
+   * only. `createHealthHandler(io)` serves it over HTTP.
+   *
+   * @example
+   * const { ready, reasons } = io.health(); // { live: true, ready: false, reasons: ["server closing"] }
+   */
+  health(): HealthReport {
+    return checkHealth(this);
+  }
+
+  /** Namespaces by name, dynamic namespaces' children included (Socket.IO's `io._nsps`); for metrics and diagnostics. */
+  get _nsps(): ReadonlyMap<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> {
+    return this.namespaces;
   }
 
   /**
@@ -207,6 +234,7 @@ export class Server<
     if (conn.socketOf(name) !== undefined || conn.pendingNamespaces.has(name)) return;
     if (conn.namespaceCount >= this.options.maxNamespacesPerConnection) {
       this.counters.connectErrors++;
+      if (traceServer.enabled) traceServer("conn %s refused namespace %s: too many namespaces", conn.id, name);
       conn.send({
         type: PacketType.CONNECT_ERROR,
         nsp: name,
@@ -229,6 +257,7 @@ export class Server<
       }
       conn.deletePending(name);
       this.counters.connectErrors++;
+      if (traceServer.enabled) traceServer("conn %s refused namespace %s: unknown namespace", conn.id, name);
       if (conn.readyState === "open") {
         conn.send({ type: PacketType.CONNECT_ERROR, nsp: name, message: "Invalid namespace", data: { code: ErrorCode.UNKNOWN_NAMESPACE } });
       }
@@ -366,6 +395,7 @@ export class Server<
       });
       this.edge.unbind();
     }
+    this.closed = true;
   }
 
   reportError(err: unknown): void {

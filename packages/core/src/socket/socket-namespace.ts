@@ -1,3 +1,4 @@
+import type { HandledEmits } from "../acks/handled-emits.js";
 import type { Adapter } from "../broadcast/adapter.js";
 import type { ReplayableBroadcasts } from "../broadcast/broadcast-operator.js";
 import type { BroadcastSurface } from "../broadcast/broadcast-surface.js";
@@ -11,7 +12,22 @@ export interface SocketRecovery extends ReplayableBroadcasts {
   /** A direct emit without ack, stamped and kept so that a reconnect can replay it. */
   emitTo(id: SocketId, data: unknown[], flags: BroadcastFlags): void;
   /** The socket is leaving: keep its session unless it left on purpose. */
-  persist(socket: { readonly id: SocketId; readonly _pid: string | undefined; readonly data: unknown }, reason: string): void;
+  persist(socket: RecoverableSocket, reason: string): void;
+  /**
+   * A run of an emit with an id answered (`reply`), or was dropped before its handler (`reply`
+   * undefined), after `socket` had gone: the session it belongs to is elsewhere now.
+   */
+  handledLate(socket: RecoverableSocket, id: number, reply: unknown[] | undefined): void;
+  /** The socket's session changed (a room joined or left): stores that keep live sessions write it. */
+  changed(socket: RecoverableSocket): void;
+}
+
+/** What recovery reads of a socket to keep its session. */
+export interface RecoverableSocket {
+  readonly id: SocketId;
+  readonly _pid: string | undefined;
+  readonly data: unknown;
+  readonly _handled: HandledEmits | undefined;
 }
 
 /**

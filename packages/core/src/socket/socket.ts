@@ -8,6 +8,7 @@ import {
 } from "@roomcast/protocol";
 import type { Adapter, AdapterSocket } from "../broadcast/adapter.js";
 import { AckRegistry } from "../acks/ack-registry.js";
+import { HandledEmits } from "../acks/handled-emits.js";
 import { type AnyListener, notifyCatchAll, withoutCatchAll } from "./catch-all-listeners.js";
 import { BroadcastOperator, assertNotReserved } from "../broadcast/broadcast-operator.js";
 import type { IncomingMessage } from "node:http";
@@ -15,6 +16,7 @@ import { Client } from "../connection/client.js";
 import type { Connection, ConnectionSocket } from "../connection/connection.js";
 import type { SocketNamespace } from "./socket-namespace.js";
 import { OutgoingPacket } from "../dialect/outgoing-packet.js";
+import { traceServer, traceSocket } from "../trace.js";
 import {
   TypedEventEmitter,
   type AllButLast,
@@ -42,6 +44,17 @@ export type PacketMiddleware = (event: unknown[], next: (err?: Error) => void) =
 type AckFunction = (...args: any[]) => void;
 
 const NO_FLAGS: Readonly<BroadcastFlags> = Object.freeze({});
+/**
+ * Whether a listener names the ack parameter, as Mocha decides whether a test takes `done`: its
+ * declared parameter count (`fn.length`) reaches past the `args` arguments (catch-all listeners
+ * also take the event name first).
+ */
+function declaresAck(listeners: readonly { readonly length: number }[], anyListeners: readonly AnyListener[] | undefined, args: number): boolean {
+  for (const listener of listeners) if (listener.length > args) return true;
+  if (anyListeners !== undefined) for (const listener of anyListeners) if (listener.length > args + 1) return true;
+  return false;
+}
+
 /* packets held for one socket while recovery admits it; past this the resume falls back to a fresh session */
 const HOLD_LIMIT = 10_000;
 
@@ -80,6 +93,11 @@ export class Socket<
   _held: OutgoingPacket[] | undefined;
   /** @internal more was delivered while held than `maxPackets`: the replay cannot be trusted. */
   _heldOverflow = false;
+  /**
+   * @internal the emits with an id (EVENT_ONCE) this session ran, and their replies; created on
+   * the first one, or restored from the recovery session.
+   */
+  _handled: HandledEmits | undefined;
 
   private flags: Readonly<BroadcastFlags> = NO_FLAGS;
   // Created on first use: most sockets never wait for an ack or use packet middleware.
@@ -205,12 +223,15 @@ export class Socket<
     const recovery = this.nsp.recovery;
     if (recovery !== undefined && id === undefined && flags.volatile !== true) {
       // stamped and kept like a broadcast to this socket alone, so a reconnect can replay it
+      if (traceSocket.enabled) traceSocket("socket %s > EVENT %s (kept for recovery)", this.id, this.nsp.name);
       recovery.emitTo(this.id, data, flags);
       return true;
     }
     const packet: EventPacket = id === undefined ? { type: PacketType.EVENT, nsp: this.nsp.name, data } : { type: PacketType.EVENT, nsp: this.nsp.name, data, id };
     if (this.anyOutgoingListeners !== undefined) this.notifyAny(this.anyOutgoingListeners, data);
-    return this.conn.push(new OutgoingPacket(packet), flags.volatile === true, flags.compress !== false);
+    const out = new OutgoingPacket(packet);
+    if (traceSocket.enabled) this.conn.traceOut(out);
+    return this.conn.push(out, flags.volatile === true, flags.compress !== false);
   }
 
   /** Sends a "message" event. */
@@ -287,12 +308,20 @@ export class Socket<
     if ((current?.size ?? 0) + added > this.nsp.options.maxRoomsPerSocket) {
       throw new RoomcastError(ErrorCode.TOO_MANY_ROOMS, `a socket may be in at most ${this.nsp.options.maxRoomsPerSocket} rooms`);
     }
-    return this.nsp.adapter.addAll(this.id, list) as Promise<void> | void;
+    if (traceSocket.enabled) traceSocket("socket %s joins %s in %s", this.id, list.join(", "), this.nsp.name);
+    const joined = this.nsp.adapter.addAll(this.id, list) as Promise<void> | void;
+    // a store that keeps live sessions writes the new rooms; output waits for it (docs/RECOVERY.md)
+    if (added > 0) this.nsp.recovery?.changed(this);
+    return joined;
   }
 
   leave(room: Room): Promise<void> | void {
     if (!this.connected) return;
-    return this.nsp.adapter.del(this.id, room) as Promise<void> | void;
+    if (traceSocket.enabled) traceSocket("socket %s leaves %s in %s", this.id, room, this.nsp.name);
+    const member = this.nsp.adapter.socketRooms(this.id)?.has(room) === true;
+    const left = this.nsp.adapter.del(this.id, room) as Promise<void> | void;
+    if (member) this.nsp.recovery?.changed(this);
+    return left;
   }
 
   // ---- middleware and catch-all listeners ----
@@ -374,7 +403,8 @@ export class Socket<
       else this._heldOverflow = true;
       return;
     }
-    if (this.anyOutgoingListeners !== undefined) this.notifyAny(this.anyOutgoingListeners, (packet.packet as EventPacket).data);
+    // an ACK arrives here only as a late reply from another node (recovery): not an event
+    if (this.anyOutgoingListeners !== undefined && packet.packet.type !== PacketType.ACK) this.notifyAny(this.anyOutgoingListeners, (packet.packet as EventPacket).data);
     this.conn.push(packet, flags?.volatile === true, flags?.compress !== false);
   }
 
@@ -427,31 +457,46 @@ export class Socket<
     this.conn.detach(this.nsp.name, this);
     this.connected = false;
     this.ackRegistry?.cancelAll();
+    if (traceServer.enabled) traceServer("socket %s left namespace %s (%s)", this.id, this.nsp.name, reason);
     this.safely("disconnect", reason);
   }
 
+  /**
+   * An incoming event. One sent with an id (EVENT_ONCE) is filed in the session's window first;
+   * `once`, its id, then travels through the packet middleware to `dispatch`.
+   */
   private onEvent(packet: EventPacket): void {
     const event = packet.data;
     const name = event[0] as string;
     // A peer may not trigger the API's own events ("disconnect", "error"...).
     if (RESERVED_EVENTS.has(name) || name === "error") return;
-    if (packet.id !== undefined) event.push(this.ackFor(packet.id));
+    const id = packet.id;
+    let once: number | undefined;
+    if (id !== undefined && packet.once === true) {
+      if (!this.admitOnce(id)) return;
+      once = id;
+      event.push(this.onceAckFor(this._handled!, id));
+    } else if (id !== undefined) {
+      event.push(this.ackFor(id));
+    }
     const middleware = this.packetMiddleware;
-    if (middleware === undefined) this.dispatch(event);
-    else this.runPacketMiddleware(middleware, event, 0);
+    if (middleware === undefined) this.dispatch(event, once);
+    else this.runPacketMiddleware(middleware, event, 0, once);
   }
 
-  private runPacketMiddleware(middleware: PacketMiddleware[], event: unknown[], index: number): void {
+  private runPacketMiddleware(middleware: PacketMiddleware[], event: unknown[], index: number, once: number | undefined): void {
     if (index === middleware.length) {
-      this.dispatch(event);
+      this.dispatch(event, once);
       return;
     }
     let called = false;
     const next = (err?: Error): void => {
-      if (called || !this.connected) return;
+      if (called) return;
       called = true;
-      if (err) this.reportError(err);
-      else this.runPacketMiddleware(middleware, event, index + 1);
+      if (err === undefined && this.connected) return this.runPacketMiddleware(middleware, event, index + 1, once);
+      if (err !== undefined && this.connected) this.reportError(err);
+      // the handler never ran: a resend may run it
+      if (once !== undefined) this.dropOnce(once);
     };
     try {
       middleware[index](event, next);
@@ -460,14 +505,81 @@ export class Socket<
     }
   }
 
-  private dispatch(event: unknown[]): void {
-    if (!this.connected) return;
+  private dispatch(event: unknown[], once?: number): void {
+    if (!this.connected) {
+      if (once !== undefined) this.dropOnce(once);
+      return;
+    }
+    // a handler that takes no ack is done once it ran: its emit is acknowledged with no arguments
+    const done = once !== undefined && !declaresAck(this.listeners(event[0] as string), this.anyListeners, event.length - 2) ? (event[event.length - 1] as AckFunction) : undefined;
     if (this.anyListeners !== undefined) this.notifyAny(this.anyListeners, event);
     try {
       this.emitUntypedEvent(event);
     } catch (err) {
       this.reportError(err);
     }
+    done?.();
+  }
+
+  /**
+   * Files an arriving emit with an id in this session's window. True when its handler should run;
+   * otherwise it was answered with the kept reply, joined to its run in progress (whose answer
+   * goes out when it comes), or refused with an `error` event.
+   */
+  private admitOnce(id: number): boolean {
+    const window = (this._handled ??= new HandledEmits(this.nsp.options.handledEmits));
+    const counters = this.nsp.counters;
+    const arrival = window.arrive(id, Date.now());
+    if (arrival === "new") return true;
+    if (arrival === "full") {
+      counters.refusedEmits++;
+      this.refuseOnce(id, ErrorCode.TOO_MANY_PENDING_EMITS, `more than handledEmits.maxIds (${this.nsp.options.handledEmits.maxIds}) emits with an id have not been answered yet: emit refused`);
+      return false;
+    }
+    counters.duplicateEmits++;
+    if (arrival === "answered") {
+      this.conn.send({ type: PacketType.ACK, nsp: this.nsp.name, id, data: window.replyOf(id)! });
+    } else if (arrival === "unkept") {
+      counters.refusedEmits++;
+      this.refuseOnce(id, ErrorCode.REPLY_TOO_LARGE, `the reply to emit ${id} was over handledEmits.maxReplyBytes and was not kept: it is not sent again`);
+    }
+    return false;
+  }
+
+  /** Tells the client about an emit with an id its server will not answer, as the socket's `error` event. */
+  private refuseOnce(id: number, code: ErrorCode, message: string): void {
+    this.conn.send({ type: PacketType.EVENT, nsp: this.nsp.name, data: ["error", { code, message, id }] });
+  }
+
+  /** The ack handed to the handler of an emit with an id: keeps the reply, then sends it where the session is. */
+  private onceAckFor(window: HandledEmits, id: number): AckFunction {
+    return (...reply: unknown[]) => {
+      if (!window.settle(id, reply)) return;
+      if (this.connected) {
+        // with live sessions the reply is stored before the client sees it: a resend on another
+        // node after a crash finds it
+        this.nsp.recovery?.changed(this);
+        this.conn.send({ type: PacketType.ACK, nsp: this.nsp.name, id, data: reply });
+      }
+      else this.nsp.recovery?.handledLate(this, id, reply);
+    };
+  }
+
+  /** An emit with an id that never reached its handler: forgotten, so its resend runs. */
+  private dropOnce(id: number): void {
+    this._handled?.forget(id);
+    if (!this.connected) this.nsp.recovery?.handledLate(this, id, undefined);
+  }
+
+  /**
+   * @internal a run from before a reconnect of this session (on this node) answered, or was
+   * dropped before its handler (`reply` undefined).
+   */
+  _settleHandled(id: number, reply: unknown[] | undefined): void {
+    const window = this._handled;
+    if (window === undefined) return;
+    if (reply === undefined) window.forget(id);
+    else if (window.settle(id, reply) && this.connected) this.conn.send({ type: PacketType.ACK, nsp: this.nsp.name, id, data: reply });
   }
 
   /** The callback handed to a listener for a client event with an ack: answers once. */

@@ -4,8 +4,8 @@ import { scheduleFlush } from "./write-scheduler.js";
 
 /** What a long-polling transport reports to the session that owns it. */
 export interface PollingListener {
-  /** The body of one POST, read in full (at most `maxPayload` bytes). */
-  _onpollingdata(body: string): void;
+  /** The body of one POST, read in full (at most `maxPayload` bytes), `bytes` long. */
+  _onpollingdata(body: string, bytes: number): void;
   /**
    * A GET or POST broke the transport's rules (an overlapping request, an oversize body); the
    * request was already answered with `err`'s code. Engine.IO ends the session then.
@@ -13,6 +13,8 @@ export interface PollingListener {
   _onpollingerror(err: ProtocolError): void;
   /** The waiting GET's connection closed before it was answered: the client is gone. */
   _onpollingclosed(): void;
+  /** A response carried `frames` packets, `bytes` long (for the connection's counters). */
+  _onwritten(frames: number, bytes: number): void;
 }
 
 /* Engine.IO v4 separates the packets of one polling payload with the record separator. */
@@ -117,15 +119,12 @@ export class PollingTransport {
     this.respond(res, body);
   }
 
-  /** Counted by the owner: the bytes written by the last flush. */
-  onflush: ((frames: number, bytes: number) => void) | undefined;
-
   private respond(res: ServerResponse, body: string): void {
     this.pendingGet = undefined;
     const bytes = Buffer.byteLength(body);
     res.writeHead(200, { ...this.pendingGetHeaders, "Content-Length": String(bytes) });
     res.end(body);
-    this.onflush?.(1, bytes);
+    this.listener?._onwritten(1, bytes);
   }
 
   /** A GET: answered at once when packets are queued, else held until some are. */
@@ -191,7 +190,7 @@ export class PollingTransport {
       // The listener decodes; a bad payload answers 400 through `rejectPost` before this "ok".
       this.currentPost = res;
       this.currentPostHeaders = headers;
-      this.listener?._onpollingdata(body);
+      this.listener?._onpollingdata(body, size);
       this.currentPost = undefined;
       if (!res.headersSent) res.writeHead(200, { ...headers, ...TEXT_HEADERS, "Content-Length": "2" }).end("ok");
     });

@@ -10,10 +10,15 @@ export interface WebSocketListener {
   _onmessage(data: Buffer, isBinary: boolean): void;
   /** `ws` reported an error; `protocolViolation` when the peer broke RFC 6455 (bad frame, oversize, bad UTF-8). */
   _onerror(err: Error, protocolViolation: boolean): void;
-  /** The WebSocket is closed, whoever closed it. */
-  _onclose(): void;
+  /**
+   * The WebSocket is closed, whoever closed it. `code` is the close code ws reports: the peer's
+   * (or the one echoed back), 1005 when the close frame had none, 1006 when no close frame came.
+   */
+  _onclose(code: number): void;
   /** The peer went over a limit of the transport (too many pings): close with `err.closeCode`. */
   _onlimit(err: ProtocolError): void;
+  /** `chunks` queued chunks, `bytes` long, went to the socket in one write (for the counters). */
+  _onwritten(chunks: number, bytes: number): void;
 }
 
 /*
@@ -58,33 +63,46 @@ function kernelTaken(socket: NetSocket): number {
 const NO_MARK = -1;
 
 /**
- * The server's WebSocket class: one slot for its transport, so that the `message`, `error` and
- * `close` listeners can be functions shared by every connection (ws calls them with `this` = the
- * WebSocket) instead of three closures per connection.
+ * The server's WebSocket class: one slot for its transport, and `emit` overridden so that ws's
+ * `message`, `error`, `close` and `ping` reach the transport without a listener on the WebSocket.
+ * Listeners would cost memory per connection: each event name is an entry of the emitter's
+ * `_events` dictionary (four of them took ~250 B per idle connection, twice what ws's three
+ * listeners of a bare server take). Listeners added with `on`/`once` (`onceClosed`) still run.
  */
 export class TransportWebSocket extends WebSocket {
   transport: WebSocketTransport | undefined = undefined;
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const transport = this.transport;
+    if (transport !== undefined) {
+      switch (event) {
+        case "message":
+          transport.listener?._onmessage(args[0] as Buffer, args[1] as boolean);
+          break;
+        case "error":
+          onWebSocketError(transport, args[0] as Error);
+          // an `error` with no listener would throw from EventEmitter#emit
+          return this.listenerCount("error") === 0 || super.emit(event, ...args);
+        case "close":
+          transport.closed = true;
+          transport.listener?._onclose(args[0] as number);
+          break;
+        case "ping":
+          transport._onping();
+          break;
+      }
+    } else if (event === "error" && this.listenerCount("error") === 0) {
+      // no transport yet (the upgrade is completing) and no listener: nothing to tell
+      return false;
+    }
+    return super.emit(event, ...args);
+  }
 }
 
-function onWebSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-  (this as TransportWebSocket).transport?.listener?._onmessage(data as Buffer, isBinary);
-}
-
-function onWebSocketError(this: WebSocket, err: Error): void {
+function onWebSocketError(transport: WebSocketTransport, err: Error): void {
   const code = (err as { code?: unknown }).code;
   const violation = typeof code === "string" && code.startsWith("WS_ERR_");
-  (this as TransportWebSocket).transport?.listener?._onerror(err, violation);
-}
-
-function onWebSocketPing(this: WebSocket): void {
-  (this as TransportWebSocket).transport?._onping();
-}
-
-function onWebSocketClose(this: WebSocket): void {
-  const transport = (this as TransportWebSocket).transport;
-  if (transport === undefined) return;
-  transport.closed = true;
-  transport.listener?._onclose();
+  transport.listener?._onerror(err, violation);
 }
 
 /**
@@ -127,10 +145,16 @@ export class WebSocketTransport {
     this.raw = (ws as unknown as { _socket: NetSocket })._socket;
     this.deflate = ws.extensions.includes("permessage-deflate");
     (ws as TransportWebSocket).transport = this;
-    ws.on("message", onWebSocketMessage);
-    ws.on("error", onWebSocketError);
-    ws.on("close", onWebSocketClose);
-    ws.on("ping", onWebSocketPing);
+    // a WebSocket of ws's own class has no `emit` of ours: listen to it instead
+    if (!(ws instanceof TransportWebSocket)) {
+      ws.on("message", (data: RawData, isBinary: boolean) => this.listener?._onmessage(data as Buffer, isBinary));
+      ws.on("error", (err: Error) => onWebSocketError(this, err));
+      ws.on("close", (code: number) => {
+        this.closed = true;
+        this.listener?._onclose(code);
+      });
+      ws.on("ping", () => this._onping());
+    }
   }
 
   /** Outbound bytes not yet accepted by the kernel: our queue plus the socket's buffer. */
@@ -284,16 +308,13 @@ export class WebSocketTransport {
     // One write of one buffer: several chunks are joined, once for every transport whose queue
     // holds the same chunks (the members of a room after a burst), see shared-batch.ts.
     const drained = this.raw.write(queue.length === 1 ? queue[0] : sharedBatch(queue, this.queuedBytes));
-    this.onflush?.(queue.length, this.queuedBytes);
+    this.listener?._onwritten(queue.length, this.queuedBytes);
     queue.length = 0;
     this.queuedBytes = 0;
     // `write` returns false when the kernel left at least the stream's high-water mark (16 KiB)
     // in the socket: only then is there a backlog worth marking, so the common case reads nothing.
     if (!drained) this.markInTransit();
   }
-
-  /** Called after each write with the chunks and bytes written (the connection's counters). */
-  onflush: ((chunks: number, bytes: number) => void) | undefined;
 
   /** Forgets what is queued (a slow consumer's backlog, or a closing socket). */
   discard(): void {

@@ -37,6 +37,7 @@ const LIMIT_OPTIONS = [
   "shutdown",
   "closeTimeout",
   "handshakeTimeout",
+  "handledEmits",
 ] as const;
 
 describe("docs/ERRORS.md Limits table", () => {

@@ -75,4 +75,23 @@ describe("InMemoryRecoveryStore", () => {
     expect(store.takeSession("p")).toBeUndefined();
     expect(store.replay(start, new Set())).toBeUndefined();
   });
+
+  it("replaces the handled window of a kept session, and of no other", () => {
+    vi.useFakeTimers();
+    const { store } = storeWith({ maxDisconnectionDuration: 1000 });
+    store.persistSession({ pid: "p", sid: "s", rooms: [], data: null, handled: [{ id: 1, at: 0 }] }, 1000);
+    store.updateHandled("p", [{ id: 1, at: 0, reply: ["late"] }]);
+    store.updateHandled("gone", [{ id: 2, at: 0, reply: [] }]);
+    expect(store.sessionCount).toBe(1);
+    expect(store.takeSession("p")).toMatchObject({ sid: "s", handled: [{ id: 1, at: 0, reply: ["late"] }] });
+    // once taken, a late reply no longer brings the session back
+    store.updateHandled("p", [{ id: 1, at: 0, reply: ["later"] }]);
+    expect(store.takeSession("p")).toBeUndefined();
+    // nor after it expired, and its expiry is kept
+    store.persistSession({ pid: "q", sid: "t", rooms: [], data: null }, 1000);
+    vi.advanceTimersByTime(600);
+    store.updateHandled("q", []);
+    vi.advanceTimersByTime(600);
+    expect(store.takeSession("q")).toBeUndefined();
+  });
 });

@@ -66,8 +66,9 @@ const isAckId = (id: unknown): boolean => typeof id === "number" && Number.isInt
 /** Checks `packet` against docs/PROTOCOL.md §2 and the decode limits; returns its outcome. */
 export function checkPacket(packet: Packet, allowed: ReadonlySet<number>, dates = false): string {
   const limits = DEFAULT_DECODE_LIMITS;
-  // an EVENT_WITH_ACK decodes to an EVENT with an id
-  const wireType = packet.type === 4 && packet.id !== undefined ? 5 : packet.type;
+  // an EVENT_WITH_ACK decodes to an EVENT with an id, an EVENT_ONCE to one with an id and `once`
+  const wireType = packet.type === 4 && packet.id !== undefined ? (packet.once === true ? 9 : 5) : packet.type;
+  if (packet.type === 4 && packet.once !== undefined && (packet.once !== true || packet.id === undefined)) fail("`once` on an event without an id");
   if (!allowed.has(wireType)) fail(`decoded packet type ${wireType}, which this side does not accept`);
   if (packet.type === 7) {
     if (Object.keys(packet).length !== 1) fail("a heartbeat with fields");

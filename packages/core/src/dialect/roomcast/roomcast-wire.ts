@@ -37,14 +37,6 @@ export class RoomcastWire implements Wire, WebSocketListener {
     return this.transport.bufferedAmount;
   }
 
-  get onflush(): ((frames: number, bytes: number) => void) | undefined {
-    return this.transport.onflush;
-  }
-
-  set onflush(callback: ((frames: number, bytes: number) => void) | undefined) {
-    this.transport.onflush = callback;
-  }
-
   attach(listener: WireListener): void {
     this.listener = listener;
   }
@@ -66,7 +58,7 @@ export class RoomcastWire implements Wire, WebSocketListener {
     if (transport.deflate) {
       const payload = packet.payload(this.codec);
       transport.sendPayload(payload, this.codec.binary, compress);
-      transport.onflush?.(1, payload.length);
+      this.listener?._onwritten(1, payload.length);
     } else {
       transport.queueFrames(packet.frame(this.codec));
     }
@@ -93,11 +85,16 @@ export class RoomcastWire implements Wire, WebSocketListener {
     else this.transport.ws.once("close", callback);
   }
 
+  /** @internal a write of the transport. */
+  _onwritten(frames: number, bytes: number): void {
+    this.listener?._onwritten(frames, bytes);
+  }
+
   /** @internal an inbound frame. */
   _onmessage(data: Buffer, isBinary: boolean): void {
     const listener = this.listener;
     if (listener === undefined) return;
-    listener._onheard();
+    listener._onheard(data.length);
     let packet: Packet;
     try {
       packet = this.codec.decode(isBinary ? data : data.toString(), FROM_CLIENT);
@@ -106,7 +103,7 @@ export class RoomcastWire implements Wire, WebSocketListener {
       return;
     }
     // HEARTBEAT replies only prove the peer is alive, which _onheard already recorded.
-    if (packet.type !== PacketType.HEARTBEAT) listener._onpacket(packet);
+    if (packet.type !== PacketType.HEARTBEAT) listener._onpacket(packet, data.length);
   }
 
   /** @internal */
@@ -120,8 +117,8 @@ export class RoomcastWire implements Wire, WebSocketListener {
   }
 
   /** @internal */
-  _onclose(): void {
-    this.listener?._onclose(this.closeReason ?? "transport close");
+  _onclose(code: number): void {
+    this.listener?._onclose(this.closeReason ?? "transport close", code);
   }
 
   /** @internal the connection closes with the limit's code, as for a broken packet. */

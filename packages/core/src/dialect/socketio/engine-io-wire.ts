@@ -34,6 +34,11 @@ export interface EngineIoWireOptions {
   upgradeTimeout: number;
   /** Milliseconds a closing polling session waits for the GET that carries its last packets. */
   closeTimeout: number;
+  /**
+   * Called once when a session ends, before `onceClosed` callbacks. One object is shared by every
+   * session of an endpoint, so this costs no closure per connection.
+   */
+  onEnded?(wire: EngineIoWire): void;
 }
 
 /**
@@ -57,7 +62,8 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
   private closeReason: DisconnectReason | undefined;
   private closed = false;
   private closeCallbacks: (() => void)[] | undefined;
-  onflush: ((frames: number, bytes: number) => void) | undefined;
+  /* Length of the Socket.IO packet being decoded so far (its text, then its attachments), for traces. */
+  private messageBytes = 0;
 
   constructor(
     /** The Engine.IO session id (`sid`). */
@@ -70,7 +76,6 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
     if (transport.name === "polling") {
       this.polling = transport;
       transport.listener = this;
-      transport.onflush = (frames, bytes) => this.onflush?.(frames, bytes);
     } else {
       this.useWebSocket(transport);
     }
@@ -79,7 +84,11 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
   private useWebSocket(transport: WebSocketTransport): void {
     this.websocket = transport;
     transport.listener = this;
-    transport.onflush = (frames, bytes) => this.onflush?.(frames, bytes);
+  }
+
+  /** @internal a write of either transport. */
+  _onwritten(frames: number, bytes: number): void {
+    this.listener?._onwritten(frames, bytes);
   }
 
   get transportName(): TransportName {
@@ -133,7 +142,7 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
     const encoded = packet.socketIo();
     websocket.sendPayload("4" + encoded.text, false, compress);
     for (const attachment of encoded.attachments) websocket.sendPayload(attachment, true, compress);
-    this.onflush?.(1 + encoded.attachments.length, encoded.text.length + 1);
+    this.listener?._onwritten(1 + encoded.attachments.length, encoded.text.length + 1);
   }
 
   ping(): void {
@@ -196,8 +205,8 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
     return this.websocket === undefined ? this.polling : undefined;
   }
 
-  /** @internal a POST body. */
-  _onpollingdata(body: string): void {
+  /** @internal a POST body, `bytes` long. */
+  _onpollingdata(body: string, bytes: number): void {
     let packets: EnginePacket[];
     try {
       packets = decodePollingPayload(body);
@@ -206,9 +215,11 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
       this.protocolError(err);
       return;
     }
+    // The body's bytes are counted with its first packet.
     for (const packet of packets) {
       if (this.closed) return;
-      this.onEnginePacket(packet, this.polling);
+      this.onEnginePacket(packet, this.polling, bytes);
+      bytes = 0;
     }
   }
 
@@ -236,7 +247,7 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
       this.protocolError(err);
       return;
     }
-    this.onEnginePacket(packet, this.websocket);
+    this.onEnginePacket(packet, this.websocket, data.length);
   }
 
   /** @internal */
@@ -249,9 +260,9 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
     }
   }
 
-  /** @internal the session's WebSocket closed. */
-  _onclose(): void {
-    this.finish();
+  /** @internal the session's WebSocket closed with `code`. */
+  _onclose(code: number): void {
+    this.finish(code);
   }
 
   /** @internal the session's WebSocket went over a limit: the connection closes with its code. */
@@ -278,6 +289,8 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
       _onlimit: () => {
         if (this.probe === probe) this.dropProbe();
       },
+      // "3probe" is the transport's own business: counted from the upgrade on, as before
+      _onwritten: () => {},
     };
     this.upgradeTimer = setTimeout(() => {
       if (this.probe === probe) this.dropProbe();
@@ -294,7 +307,7 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
       this.dropProbe();
       return;
     }
-    this.listener?._onheard();
+    this.listener?._onheard(data.length);
     if (packet.type === EnginePacketType.PING && packet.data === "probe") {
       probe.queueFrames(PROBE_REPLY_FRAME);
       // The client stops polling once its waiting GET returns: release it with a noop.
@@ -340,12 +353,13 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
 
   // ---- shared ----
 
-  private onEnginePacket(packet: EnginePacket, from: PollingTransport | WebSocketTransport | undefined): void {
+  private onEnginePacket(packet: EnginePacket, from: PollingTransport | WebSocketTransport | undefined, bytes: number): void {
     const listener = this.listener;
     if (listener === undefined || from === undefined) return;
-    listener._onheard();
+    listener._onheard(bytes);
     switch (packet.type) {
       case EnginePacketType.MESSAGE: {
+        this.messageBytes += packet.data.length;
         let decoded;
         try {
           decoded = this.decoder.add(packet.data);
@@ -354,7 +368,11 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
           this.protocolError(err);
           return;
         }
-        if (decoded !== undefined) listener._onpacket(decoded);
+        if (decoded !== undefined) {
+          const length = this.messageBytes;
+          this.messageBytes = 0;
+          listener._onpacket(decoded, length);
+        }
         return;
       }
       case EnginePacketType.PONG:
@@ -382,14 +400,16 @@ export class EngineIoWire implements Wire, WebSocketListener, PollingListener {
     else this.finish();
   }
 
-  private finish(): void {
+  /** Ends the session; `code` is its WebSocket's close code, undefined over long-polling. */
+  private finish(code?: number): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.closeTimer);
     this.closeTimer = undefined;
     this.dropProbe();
     this.polling?.close();
-    this.listener?._onclose(this.closeReason ?? "transport close");
+    this.listener?._onclose(this.closeReason ?? "transport close", code);
+    this.options.onEnded?.(this);
     const callbacks = this.closeCallbacks;
     this.closeCallbacks = undefined;
     if (callbacks !== undefined) for (const callback of callbacks) callback();

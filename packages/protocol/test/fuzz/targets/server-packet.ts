@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { decodeServerPacket, FROM_SERVER, jsonCodec, type Packet, parseJsonFrame } from "@roomcast/protocol";
+import { decodeServerJson, decodeServerPacket, FROM_SERVER, jsonCodec, type Packet, parseJsonFrame } from "@roomcast/protocol";
 import { msgpackCodec } from "@roomcast/protocol/msgpack";
 import {
   applyByteEdits,
@@ -47,9 +47,9 @@ function attempt(decode: () => Packet): Decoded {
 
 /**
  * What a client does with a server's frame. JSON: the browser client's lighter path
- * (`decodeServerPacket(parseJsonFrame(text))`) must accept and return exactly what the full
- * validator (`jsonCodec.decode(text, FROM_SERVER)`) does, and fail with the same code when it
- * fails. msgpack: a valid packet of a type servers send, or a documented ProtocolError.
+ * (`decodeServerJson(text)`, and `decodeServerPacket` on a revived frame) must accept and return
+ * exactly what the full validator (`jsonCodec.decode(text, FROM_SERVER)`) does, and fail with the
+ * same code when it fails. msgpack: a valid packet of a type servers send, or a documented ProtocolError.
  */
 export const serverPacketTarget: DecoderTarget<ServerPacketCase> = {
   kind: "decoder",
@@ -67,12 +67,11 @@ export const serverPacketTarget: DecoderTarget<ServerPacketCase> = {
     if (encoded === undefined) return "not encodable";
     const text = applyTextEdits(encoded, input.edits);
     const full = attempt(() => jsonCodec.decode(text, FROM_SERVER));
-    const light = attempt(() => decodeServerPacket(parseJsonFrame(text)));
-    if ("error" in full || "error" in light) {
-      if (!("error" in full && "error" in light) || full.error !== light.error) fail(`the client's decoder and the full one disagree: ${JSON.stringify([full, light].map((d) => ("error" in d ? d.error : "packet")))}`);
-      return `json ${"error" in full ? full.error : ""}`;
+    for (const light of [attempt(() => decodeServerJson(text)), attempt(() => decodeServerPacket(parseJsonFrame(text)))]) {
+      if ("error" in full || "error" in light) {
+        if (!("error" in full && "error" in light) || full.error !== light.error) fail(`the client's decoder and the full one disagree: ${JSON.stringify([full, light].map((d) => ("error" in d ? d.error : "packet")))}`);
+      } else if (fingerprint(light.packet) !== fingerprint(full.packet)) fail("the client's decoder returns another packet than the full one");
     }
-    if (fingerprint(light.packet) !== fingerprint(full.packet)) fail("the client's decoder returns another packet than the full one");
-    return `json ${checkPacket(full.packet, FROM_SERVER)}`;
+    return "error" in full ? `json ${full.error}` : `json ${checkPacket(full.packet, FROM_SERVER)}`;
   },
 };
