@@ -23,7 +23,7 @@ export async function start({ port = 3000, host = "127.0.0.1" }: StartOptions = 
   // Every socket, of either kind of client, names itself in its handshake's auth.
   io.use((socket, next) => {
     const { name } = socket.handshake.auth as { name?: unknown };
-    if (typeof name !== "string" || !NAME.test(name)) return next(Object.assign(new Error("a name is required"), { data: { pattern: NAME.source } }));
+    if (typeof name !== "string" || !NAME.test(name)) return next(Object.assign(new Error(typeof name === "string" ? "that name is not allowed" : "a name is required"), { data: { pattern: NAME.source } }));
     socket.data.name = name;
     next();
   });
