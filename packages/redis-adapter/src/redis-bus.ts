@@ -23,7 +23,10 @@ interface BusCounters {
   publishFailures: number;
   /** Messages dropped without being sent: volatile while Redis was down, or too many pending. */
   dropped: number;
-  /** Messages handed to ioredis while the connection was down; sent after reconnecting, late. */
+  /**
+   * Messages handed to ioredis while the connection was down, queued to go out after it comes back
+   * (counted when queued; one that then fails also counts in `publishFailures`).
+   */
   queuedWhileDown: number;
   subscribeFailures: number;
   /** `error` events of either client. */
@@ -220,7 +223,7 @@ export class RedisBus implements ClusterBus {
     if (!isReady(this.pub) || !isReady(this.sub)) return;
     if (this.outage || this.lossesInOutage > 0 || this.queuedInOutage > 0) {
       this.logger.warn(
-        `roomcast redis: connection restored; during the outage ${this.lossesInOutage} message(s) were lost and ${this.queuedInOutage} sent late`,
+        `roomcast redis: connection restored; during the outage ${this.lossesInOutage} message(s) were lost, and ${this.queuedInOutage} were queued to be sent late (those that failed are among the lost)`,
       );
     }
     this.outage = false;
