@@ -423,4 +423,3 @@ export class Socket<
     this.io._destroy();
   }
 }
-

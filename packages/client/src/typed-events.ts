@@ -1,3 +1,5 @@
+import { EventEmitter } from "eventemitter3";
+
 /** A map of event names to listener signatures, e.g. `{ chat: (text: string) => void }`. */
 export interface EventsMap {
   [event: string]: any;
@@ -47,37 +49,24 @@ export type DecorateAcknowledgements<E extends EventsMap> = {
     : E[K];
 };
 
-type Listener = ((...args: any[]) => void) & {
-  /** On the wrapper `once` registers: the listener it wraps, so `off` and `listeners` see that one. */
-  _listener?: (...args: any[]) => void;
-};
-
-/*
- * An empty list to iterate when an event has no listener: emits of unheard events allocate nothing.
- * Never changed: listener lists are replaced, not mutated (see below).
- */
-const NONE: readonly Listener[] = [];
+type Listener = (...args: any[]) => void;
 
 /**
- * The event emitter of Socket, Manager and Engine, typed by the events the app declares and the
- * reserved ones (`connect`, `disconnect`, ...). Listeners run with `this` set to the emitter, as
- * in socket.io-client.
- *
- * The emit side is not public: `Socket#emit` means "send to the server", so local delivery goes
- * through `_emitReserved`. Each event's listeners are an array that `on` and `off` replace rather
- * than change in place, so an emit can run the array it read (a listener that adds or removes
- * listeners affects the next emit, not this one) without copying it once per message.
- * Why this is hand-written rather than eventemitter3: see the README's "Dependencies".
+ * The event emitter of Socket, Manager and Engine: a typed facade over eventemitter3, typed by the
+ * events the app declares and the reserved ones (`connect`, `disconnect`, ...). Listeners run with
+ * `this` set to the socket, manager or engine, as in socket.io-client. Composition rather than
+ * inheritance, so that `Socket#emit` can mean "send to the server" while local delivery goes
+ * through `_emitReserved`.
  */
 export class TypedEmitter<ListenEvents extends EventsMap, ReservedEvents extends EventsMap> {
-  #listeners = new Map<string, readonly Listener[]>();
+  readonly #emitter = new EventEmitter();
 
   /** Adds a listener. */
   on<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    this.#listeners.set(ev, [...(this.#listeners.get(ev) ?? NONE), listener as Listener]);
+    this.#emitter.on(ev, listener as Listener, this);
     return this;
   }
 
@@ -86,12 +75,8 @@ export class TypedEmitter<ListenEvents extends EventsMap, ReservedEvents extends
     ev: Ev,
     listener: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    const once: Listener = (...args) => {
-      this.off(ev, once as never);
-      (listener as Listener).apply(this, args);
-    };
-    once._listener = listener as Listener;
-    return this.on(ev, once as never);
+    this.#emitter.once(ev, listener as Listener, this);
+    return this;
   }
 
   /** Removes one listener (every registration of it), every listener of an event, or every listener at all. */
@@ -99,14 +84,9 @@ export class TypedEmitter<ListenEvents extends EventsMap, ReservedEvents extends
     ev?: Ev,
     listener?: ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>,
   ): this {
-    const all = this.#listeners;
-    if (ev === undefined) all.clear();
-    else if (listener === undefined) all.delete(ev);
-    else {
-      const kept = (all.get(ev) ?? NONE).filter((l) => l !== listener && l._listener !== listener);
-      if (kept.length) all.set(ev, kept);
-      else all.delete(ev);
-    }
+    if (ev === undefined) this.#emitter.removeAllListeners();
+    else if (listener === undefined) this.#emitter.removeAllListeners(ev);
+    else this.#emitter.off(ev, listener as Listener);
     return this;
   }
 
@@ -118,11 +98,11 @@ export class TypedEmitter<ListenEvents extends EventsMap, ReservedEvents extends
   listeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(
     ev: Ev,
   ): ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>[] {
-    return (this.#listeners.get(ev) ?? NONE).map((l) => l._listener ?? l) as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>[];
+    return this.#emitter.listeners(ev) as ReservedOrUserListener<ReservedEvents, ListenEvents, Ev>[];
   }
 
   hasListeners<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(ev: Ev): boolean {
-    return this.#listeners.has(ev);
+    return this.#emitter.listenerCount(ev) > 0;
   }
 
   /**
@@ -130,6 +110,6 @@ export class TypedEmitter<ListenEvents extends EventsMap, ReservedEvents extends
    * ...), or, from Socket, one the server sent.
    */
   protected _emitReserved<Ev extends EventNames<ReservedEvents>>(ev: Ev, ...args: EventParams<ReservedEvents, Ev>): void {
-    for (const listener of this.#listeners.get(ev) ?? NONE) listener.apply(this, args);
+    this.#emitter.emit(ev, ...args);
   }
 }

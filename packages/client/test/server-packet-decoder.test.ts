@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeServerPacket, FROM_SERVER, fromWire, type Packet, ProtocolError } from "@roomcast/protocol";
+import { decodeServerPacket, FROM_SERVER, fromWire, jsonCodec, type Packet, ProtocolError } from "@roomcast/protocol";
 import { clientJsonCodec } from "../src/json-codec.js";
 
 /** The full validator's verdict: the packet, or the close code it closes with. */
@@ -31,11 +31,10 @@ const cases: unknown[] = [
 ];
 
 /* a small deterministic generator of packet-shaped arrays, to reach past the first checks */
-function* randomWires(count: number): Generator<unknown[]> {
-  let seed = 42;
+function* randomWires(count: number, extra: unknown[] = [], seed = 42): Generator<unknown[]> {
   const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const pick = <T>(values: T[]): T => values[Math.floor(next() * values.length)];
-  const values = [undefined, null, 0, -1, 1, 1.5, 2 ** 32, "", "/", "/a", "ev", "e:1", {}, { sid: "s" }, [], [1], true, nested(3)];
+  const values = [undefined, null, 0, -1, 1, 1.5, 2 ** 32, "", "/", "/a", "ev", "e:1", {}, { sid: "s" }, [], [1], true, nested(3), ...extra];
   for (let i = 0; i < count; i++) {
     const wire: unknown[] = [pick([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, "4", null])];
     const length = Math.floor(next() * 6);
@@ -51,6 +50,28 @@ describe("decodeServerPacket", () => {
       const compact = verdict(() => decodeServerPacket(wire));
       expect(compact, JSON.stringify(wire)).toEqual(full);
     }
+  });
+
+  it("decodes JSON text as the full codec does, `$bin` values and the depth limit included", () => {
+    const bin = { $bin: "AQI=" };
+    const deepBin = (depth: number) => {
+      let value: unknown = bin;
+      for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { k: value };
+      return value;
+    };
+    const extra = [bin, { $bin: "AQI=", k: 1 }, { $bin: 1 }, { sid: "s", b: bin }, [bin], deepBin(31), deepBin(32), deepBin(33)];
+    // every packet type a server sends, carrying each of them, then random packet-shaped arrays
+    const carrying = extra.flatMap((x) => [[4, "/", "ev", x], [5, "/", 3, "ev", x], [6, "/", 0, x], [8, "/", "e:1", "ev", x], [1, "/", { sid: "s", x }], [2, "/", "no", x]]);
+    const texts = [...cases, ...carrying, ...randomWires(4000, extra, 7)].flatMap((wire) => JSON.stringify(wire) ?? []);
+    texts.push('[4,"/","ev",{ "$bin": "AQI=" }]', '[1,"/",{"sid":"a","deep":' + JSON.stringify(nested(40)) + "}]", '[1,"/",{"sid":"a","deep":' + JSON.stringify(nested(40)) + ',"b":{"$bin":"AQI="}}]');
+    let revived = 0;
+    for (const text of texts) {
+      const full = verdict(() => jsonCodec.decode(text, FROM_SERVER));
+      expect(verdict(() => clientJsonCodec.decode(text, FROM_SERVER)), text).toEqual(full);
+      if (typeof full === "object" && text.includes('{"$bin":')) revived++;
+    }
+    // the cases reach past the first checks with binary values in them
+    expect(revived).toBeGreaterThan(40);
   });
 
   it("is the client's JSON decode path: bad JSON 1007, binary frames 1003, binary values restored", () => {

@@ -1,7 +1,14 @@
-/** `Sec-WebSocket-Protocol` names; the version is part of the name so a v2 can coexist. */
+/*
+ * `Sec-WebSocket-Protocol` names; the version is part of the name so a v2 can coexist. Each is
+ * also a constant of its own, so that a bundle that needs one name (a JSON-only browser client)
+ * carries that one and not the table.
+ */
+export const JSON_SUBPROTOCOL = "roomcast.v1.json";
+export const MSGPACK_SUBPROTOCOL = "roomcast.v1.msgpack";
+
 export const Subprotocol = {
-  JSON: "roomcast.v1.json",
-  MSGPACK: "roomcast.v1.msgpack",
+  JSON: JSON_SUBPROTOCOL,
+  MSGPACK: MSGPACK_SUBPROTOCOL,
 } as const;
 export type Subprotocol = (typeof Subprotocol)[keyof typeof Subprotocol];
 

@@ -1,5 +1,15 @@
 import { ProtocolError } from "./errors.js";
-import { type ConnectedInfo, type ConnectPacket, MAX_ACK_ID, MAX_RESUME_FIELD_LENGTH, type Packet, PacketType } from "./packet.js";
+import {
+  type ConnectedInfo,
+  type ConnectedPacket,
+  type ConnectErrorPacket,
+  type ConnectPacket,
+  type EventAtPacket,
+  MAX_ACK_ID,
+  MAX_RESUME_FIELD_LENGTH,
+  type Packet,
+  PacketType,
+} from "./packet.js";
 
 /** Limits a decoder enforces on untrusted input. */
 export interface DecodeLimits {
@@ -40,17 +50,20 @@ export const FROM_SERVER: ReadonlySet<number> = /* @__PURE__ */ new Set([
   8, // EVENT_AT
 ]);
 
-/** Turns a packet into its wire array (see docs/PROTOCOL.md). Type numbers as literals, as above. */
-export function toWire(packet: Packet): unknown[] {
+/** The packets a client sends; a server sends CONNECTED, CONNECT_ERROR and EVENT_AT as well. */
+export type ClientPacket = Exclude<Packet, ConnectedPacket | ConnectErrorPacket | EventAtPacket>;
+
+/**
+ * Turns a packet a client sends into its wire array (see docs/PROTOCOL.md): what {@link toWire}
+ * does for these types, apart so that a client's bundle leaves out the server's packet types.
+ * Type numbers as literals, as above.
+ */
+export function clientPacketToWire(packet: ClientPacket): unknown[] {
   switch (packet.type) {
     case 0: // CONNECT
       // resume is its own element, so user auth keys can never collide with it
       if (packet.resume !== undefined) return [0, packet.nsp, packet.auth ?? null, packet.resume];
       return packet.auth === undefined ? [0, packet.nsp] : [0, packet.nsp, packet.auth];
-    case 1: // CONNECTED
-      return [1, packet.nsp, packet.info];
-    case 2: // CONNECT_ERROR
-      return packet.data === undefined ? [2, packet.nsp, packet.message] : [2, packet.nsp, packet.message, packet.data];
     case 3: // DISCONNECT
       return [3, packet.nsp];
     case 4: // EVENT, EVENT_WITH_ACK or EVENT_ONCE
@@ -59,9 +72,20 @@ export function toWire(packet: Packet): unknown[] {
       return [6, packet.nsp, packet.id, ...packet.data];
     case 7: // HEARTBEAT
       return [7];
+  }
+}
+
+/** Turns a packet into its wire array (see docs/PROTOCOL.md). Type numbers as literals, as above. */
+export function toWire(packet: Packet): unknown[] {
+  switch (packet.type) {
+    case 1: // CONNECTED
+      return [1, packet.nsp, packet.info];
+    case 2: // CONNECT_ERROR
+      return packet.data === undefined ? [2, packet.nsp, packet.message] : [2, packet.nsp, packet.message, packet.data];
     case 8: // EVENT_AT
       return [8, packet.nsp, packet.position, ...packet.data];
   }
+  return clientPacketToWire(packet);
 }
 
 /** @internal shared with decode-server-packet.ts */
