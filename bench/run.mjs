@@ -2,8 +2,8 @@
 /**
  * pnpm bench: roomcast vs Socket.IO 4.8 (websocket transport) vs bare ws, side by side in one run.
  *
- *   node bench/run.mjs [--quick] [--only=fanout,latency,acks,memory,crossnode,size,scale]
- *                      [--systems=roomcast,socketio,ws,ws-ref,roomcast-sio] [--profile]
+ *   node bench/run.mjs [--quick] [--only=fanout,latency,latency-raw,acks,once,memory,crossnode,size,scale,sessions,roomscope]
+ *                      [--systems=roomcast,socketio,ws,ws-ref,roomcast-sio,roomcast-recovery] [--profile]
  *
  * Prints one table and writes bench/results/<timestamp>.json and .md plus bench/results/latest.md.
  * A benchmark, not a test: it exits 0 whatever the numbers are. Every workload has a deadline after
@@ -24,10 +24,13 @@ import { memory } from "./workloads/memory.mjs";
 import { crossnode } from "./workloads/crossnode.mjs";
 import { clientSize } from "./workloads/client-size.mjs";
 import { scale } from "./workloads/scale.mjs";
+import { sessions } from "./workloads/sessions.mjs";
+import { roomscope } from "./workloads/roomscope.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(HERE, "results");
-const WORKLOADS = { fanout, latency, acks, memory, crossnode, size: clientSize, scale };
+/* once: the acks workload on roomcast with and without the exactly-once ids (EVENT_ONCE) */
+const WORKLOADS = { fanout, latency, "latency-raw": latency, acks, once: acks, memory, crossnode, size: clientSize, scale, sessions, roomscope };
 
 function parseArgs(argv) {
   const args = { quick: false, only: Object.keys(WORKLOADS), systems: undefined, profile: false };
@@ -95,6 +98,8 @@ async function main() {
     results.workloads[name] = {};
     for (const system of systems) {
       const label = system ? `${name}/${system}` : name;
+      // the machine is shared: what else ran is part of each figure's story
+      (results.loadavg ??= {})[label] = Number(loadavg()[0].toFixed(2));
       process.stdout.write(`${label} ... `);
       const t0 = Date.now();
       try {
@@ -159,6 +164,9 @@ function markdown(results, rows) {
       "to the same raw Engine.IO/Socket.IO clients as Socket.IO, so rc/SIO there is roomcast-sio divided by Socket.IO.",
     "",
   ];
+  if (results.loadavg) {
+    lines.push(`One-minute load average as each system started: ${Object.entries(results.loadavg).map(([k, v]) => `${k} ${v}`).join(", ")}.`, "");
+  }
   if (results.errors.length) {
     lines.push("## Errors", "", ...results.errors.map((e) => `- ${e.workload}: ${e.error}`), "");
   }

@@ -4,11 +4,14 @@ import { Child, waitFor } from "./child.mjs";
 
 const SERVER = new URL("../servers/server.mjs", import.meta.url);
 const CLIENT = new URL("../load/client.mjs", import.meta.url);
+/* clients on each system's own library (see load/library-client.mjs) */
+const LIBRARY_CLIENT = new URL("../load/library-client.mjs", import.meta.url);
 
-export async function startServer(system, { redisPort, name } = {}) {
+/** `pingInterval` (ms) replaces the system's default heartbeat period where it has one. */
+export async function startServer(system, { redisPort, name, pingInterval } = {}) {
   const execArgv = ["--expose-gc"];
   const child = new Child(SERVER, {
-    args: [JSON.stringify({ system, host: "127.0.0.1", redisPort })],
+    args: [JSON.stringify({ system, host: "127.0.0.1", redisPort, pingInterval })],
     execArgv,
     name: `${name ?? system} server`,
   });
@@ -20,14 +23,15 @@ export async function startServer(system, { redisPort, name } = {}) {
 
 /**
  * Forks `processes` client processes sharing `count` connections, connects them all and waits
- * until the server reports every connection in place.
+ * until the server reports every connection in place. `library`: the clients run the system's own
+ * client library (library-client.mjs) instead of speaking its wire protocol over bare ws.
  */
-export async function startClients(system, server, count, { processes = 1, rooms, localAddresses, timeoutMs = 60_000, expectOnServer = true, concurrency } = {}) {
+export async function startClients(system, server, count, { processes = 1, rooms, localAddresses, timeoutMs = 60_000, expectOnServer = true, concurrency, library = false } = {}) {
   const children = [];
   const share = Math.ceil(count / processes);
   for (let p = 0, left = count; p < processes && left > 0; p++, left -= share) {
     const n = Math.min(share, left);
-    const child = new Child(CLIENT, {
+    const child = new Child(library ? LIBRARY_CLIENT : CLIENT, {
       args: [JSON.stringify({ system, url: `ws://127.0.0.1:${server.port}`, count: n, rooms, localAddresses, concurrency })],
       name: `${system} clients #${p}`,
     });

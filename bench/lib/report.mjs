@@ -15,6 +15,12 @@ const OWN_COLUMNS = Object.fromEntries(SYSTEMS.map((s) => [s, s]));
  */
 const SIO_DIALECT = { roomcast: "roomcast-sio", socketio: "socketio" };
 
+/* Memory with connection-state recovery on (system roomcast-recovery) in the roomcast column. */
+const RECOVERY = { roomcast: "roomcast-recovery", socketio: "socketio", ws: "ws" };
+
+/* The exactly-once rows: roomcast's acks as EVENT_ONCE (system roomcast-once), next to the plain ones of the same run. */
+const ONCE = { roomcast: "roomcast-once" };
+
 const int = (v) => Math.round(v).toLocaleString("en-US");
 const ms = (v) => v.toFixed(2);
 const bytes = (v) => int(v);
@@ -31,25 +37,107 @@ export const ROWS = [
   { workload: "fanout", key: "cpuMsPer1000", label: "fan-out server CPU ms / 1000 deliveries", fmt: ms, better: "lower", targets: [{ vs: "socketio", max: 0.25 }, { vs: "ws-ref", max: 1.5 }] },
   { workload: "fanout", key: "deliveriesPerSec", columns: SIO_DIALECT, label: "fan-out deliveries/s, Socket.IO dialect", fmt: int, better: "higher" },
   { workload: "fanout", key: "cpuMsPer1000", columns: SIO_DIALECT, label: "fan-out server CPU ms / 1000 deliveries, Socket.IO dialect", fmt: ms, better: "lower", targets: [{ vs: "socketio", max: 0.25 }] },
-  { workload: "latency", key: "p50", label: "paced latency p50 (ms)", fmt: ms, better: "lower" },
-  { workload: "latency", key: "p99", label: "paced latency p99 (ms)", fmt: ms, better: "lower", targets: [{ vs: "ws", max: 1 }] },
-  { workload: "latency", key: "p99", columns: SIO_DIALECT, label: "paced latency p99 (ms), Socket.IO dialect", fmt: ms, better: "lower" },
-  { workload: "acks", key: "acksPerSec", label: "acks/s", fmt: int, better: "higher", targets: [{ vs: "socketio", min: 1.5 }] },
-  { workload: "acks", key: "serverCpuMsPer1000", label: "acks: server CPU ms / 1000 acks", fmt: ms, better: "lower" },
-  { workload: "acks", key: "p50", label: "ack p50 (ms)", fmt: ms, better: "lower" },
-  { workload: "acks", key: "p99", label: "ack p99 (ms)", fmt: ms, better: "lower" },
-  { workload: "acks", key: "acksPerSec", columns: SIO_DIALECT, label: "acks/s, Socket.IO dialect", fmt: int, better: "higher" },
-  { workload: "acks", key: "serverCpuMsPer1000", columns: SIO_DIALECT, label: "acks: server CPU ms / 1000 acks, Socket.IO dialect", fmt: ms, better: "lower" },
+  { workload: "latency", key: "p50", label: "paced latency p50 (ms), client libraries", fmt: ms, better: "lower", targets: [{ vs: "ws", max: 1.1 }] },
+  { workload: "latency", key: "p99", label: "paced latency p99 (ms), client libraries", fmt: ms, better: "lower", targets: [{ vs: "ws", max: 1.1 }] },
+  { workload: "latency", key: "clientCpuUsPerMessage", label: "client process CPU µs / received message, client libraries", fmt: ms, better: "lower" },
+  {
+    // what each library adds to reading the same frames with ws and JSON.parse: its own decode and emit path
+    workload: "latency",
+    label: "client library CPU µs / received message, above bare ws",
+    values: (r) => {
+      const base = r.ws?.clientCpuUsPerMessage;
+      const out = {};
+      for (const s of ["roomcast", "socketio"]) {
+        const d = difference(r[s]?.clientCpuUsPerMessage, base);
+        if (d !== undefined) out[s] = d;
+      }
+      return out;
+    },
+    fmt: ms,
+    better: "lower",
+    targets: [{ vs: "socketio", max: 0.5 }],
+  },
+  { workload: "latency", key: "p50", columns: SIO_DIALECT, label: "paced latency p50 (ms), client libraries, Socket.IO dialect", fmt: ms, better: "lower" },
+  { workload: "latency", key: "p99", columns: SIO_DIALECT, label: "paced latency p99 (ms), client libraries, Socket.IO dialect", fmt: ms, better: "lower" },
+  { workload: "latency", key: "serverCpuUsPerDelivery", label: "paced: server CPU µs per delivery (one broadcast per tick)", fmt: ms, better: "lower" },
+  { workload: "latency-raw", key: "p50", label: "paced latency p50 (ms), raw-dialect clients", fmt: ms, better: "lower" },
+  { workload: "latency-raw", key: "p99", label: "paced latency p99 (ms), raw-dialect clients", fmt: ms, better: "lower" },
+  { workload: "latency-raw", key: "p99", columns: SIO_DIALECT, label: "paced latency p99 (ms), raw-dialect clients, Socket.IO dialect", fmt: ms, better: "lower" },
+  { workload: "acks", key: "acksPerSec", label: "acks/s, client to server", fmt: int, better: "higher", targets: [{ vs: "ws", min: 0.9 }] },
+  { workload: "acks", key: "serverCpuMsPer1000", label: "acks client to server: server CPU ms / 1000 acks", fmt: ms, better: "lower", targets: [{ vs: "ws", max: 1.1 }] },
+  { workload: "acks", key: "p50", label: "ack p50 (ms), client to server", fmt: ms, better: "lower" },
+  { workload: "acks", key: "p99", label: "ack p99 (ms), client to server", fmt: ms, better: "lower" },
+  { workload: "acks", key: "serverToClient.acksPerSec", label: "acks/s, server to client", fmt: int, better: "higher", targets: [{ vs: "ws", min: 0.9 }] },
+  { workload: "acks", key: "serverToClient.serverCpuMsPer1000", label: "acks server to client: server CPU ms / 1000 acks", fmt: ms, better: "lower", targets: [{ vs: "ws", max: 1.1 }] },
+  { workload: "acks", key: "serverToClient.p99", label: "ack p99 (ms), server to client", fmt: ms, better: "lower" },
+  { workload: "acks", key: "acksPerSec", columns: SIO_DIALECT, label: "acks/s, client to server, Socket.IO dialect", fmt: int, better: "higher" },
+  { workload: "acks", key: "serverCpuMsPer1000", columns: SIO_DIALECT, label: "acks client to server: server CPU ms / 1000 acks, Socket.IO dialect", fmt: ms, better: "lower" },
+  { workload: "acks", key: "serverToClient.serverCpuMsPer1000", columns: SIO_DIALECT, label: "acks server to client: server CPU ms / 1000 acks, Socket.IO dialect", fmt: ms, better: "lower" },
+  { workload: "once", key: "serverCpuMsPer1000", columns: ONCE, label: "acks with an id (exactly once): server CPU ms / 1000 acks", fmt: ms, better: "lower" },
+  { workload: "once", key: "acksPerSec", columns: ONCE, label: "acks/s with an id (exactly once)", fmt: int, better: "higher" },
+  {
+    workload: "once",
+    label: "exactly once: server CPU per ack, with ids / plain acks",
+    values: (r) => ({ roomcast: ratio(r["roomcast-once"]?.serverCpuMsPer1000, r.roomcast?.serverCpuMsPer1000) }),
+    fmt: (v) => `${v.toFixed(2)}×`,
+    better: "lower",
+  },
   { workload: "memory", key: "heapPerConn", label: "heap per idle connection (B)", fmt: bytes, better: "lower", targets: [{ vs: "ws", max: 1.2 }] },
-  { workload: "memory", key: "rssPerConn", label: "RSS per idle connection (B)", fmt: bytes, better: "lower" },
+  { workload: "memory", key: "rssPerConn", label: "RSS per idle connection (B)", fmt: bytes, better: "lower", targets: [{ vs: "ws", max: 1.25 }] },
+  { workload: "memory", key: "heapPerConn", columns: RECOVERY, label: "heap per idle connection (B), recovery on", fmt: bytes, better: "lower" },
+  {
+    workload: "memory",
+    label: "heap per idle connection, recovery on − off (B)",
+    values: (r) => {
+      const d = difference(r["roomcast-recovery"]?.heapPerConn, r.roomcast?.heapPerConn);
+      return d === undefined ? {} : { roomcast: d };
+    },
+    fmt: bytes,
+    better: "lower",
+    targets: [{ max: 1024, unit: "1 KB" }],
+  },
+  { workload: "memory", key: "heapPerConn", columns: SIO_DIALECT, label: "heap per idle connection (B), Socket.IO dialect", fmt: bytes, better: "lower", targets: [{ vs: "socketio", max: 0.5 }] },
+  { workload: "memory", key: "rssPerConn", columns: SIO_DIALECT, label: "RSS per idle connection (B), Socket.IO dialect", fmt: bytes, better: "lower", targets: [{ vs: "socketio", max: 0.5 }] },
   { workload: "crossnode", key: "remoteP50", label: "cross-node remote p50 (ms)", fmt: ms, better: "lower", targets: [{ vs: "socketio", max: 0.6 }] },
   { workload: "crossnode", key: "remoteP99", label: "cross-node remote p99 (ms)", fmt: ms, better: "lower" },
   { workload: "crossnode", key: "localP50", label: "cross-node local p50 (ms)", fmt: ms, better: "lower" },
   { workload: "crossnode", key: "hopP50", label: "cross-node hop, remote − local p50 (ms)", fmt: ms, better: "lower" },
+  { workload: "crossnode", key: "nodeBCpuUsPerDelivery", label: "cross-node: receiving node CPU µs per remote delivery", fmt: ms, better: "lower" },
+  { workload: "crossnode", key: "redisCpuUsPerBroadcast", label: "cross-node: Redis CPU µs per broadcast (2 subscribed nodes)", fmt: ms, better: "lower" },
   { workload: "size", label: "client min+gzip, JSON codec", values: sizeOf("roomcast-json"), fmt: kb, better: "lower", targets: [{ max: 5 * 1024, unit: "5 KB" }] },
   { workload: "size", label: "client min+gzip, msgpack codec", values: (r) => ({ roomcast: r["roomcast-msgpack"]?.gzipBytes, socketio: r["socket.io-client"]?.gzipBytes }), fmt: kb, better: "lower" },
   { workload: "scale", key: "held", label: "idle connections held by one node", fmt: int, better: "higher", targets: [{ min: 50_000, unit: "50k" }] },
+  { workload: "scale", key: "heapPerConn", label: "scale: heap per idle connection at the held count (B)", fmt: bytes, better: "lower" },
+  { workload: "scale", key: "rssPerConn", label: "scale: RSS per idle connection at the held count (B)", fmt: bytes, better: "lower" },
+  { workload: "scale", key: "idleCpuMsPerSec", label: "scale: idle server CPU ms / s (heartbeats only)", fmt: ms, better: "lower" },
+  { workload: "scale", key: "cpuUsPerHeartbeat", label: "scale: server CPU µs per heartbeat", fmt: ms, better: "lower" },
+  // crash-safe recovery: the Redis Streams store ("streams") against the Redis adapter alone ("off")
+  { workload: "sessions", key: "connectsPerSecOff", label: "sessions: connects/s, recovery off", fmt: int, better: "higher" },
+  { workload: "sessions", key: "connectsPerSecStreams", label: "sessions: connects/s, streams store (live sessions)", fmt: int, better: "higher" },
+  { workload: "sessions", key: "connectRatio", label: "sessions: connects/s, streams / off", fmt: ms, better: "higher" },
+  { workload: "sessions", key: "joinsPerSecOff", label: "sessions: joins/s (acked), recovery off", fmt: int, better: "higher" },
+  { workload: "sessions", key: "joinsPerSecStreams", label: "sessions: joins/s (acked once stored), streams store", fmt: int, better: "higher" },
+  { workload: "sessions", key: "joinRatio", label: "sessions: joins/s, streams / off", fmt: ms, better: "higher" },
+  { workload: "sessions", key: "leavesPerSecOff", label: "sessions: leaves/s, recovery off", fmt: int, better: "higher" },
+  { workload: "sessions", key: "leavesPerSecStreams", label: "sessions: leaves/s, streams store", fmt: int, better: "higher" },
+  { workload: "sessions", key: "leaveRatio", label: "sessions: leaves/s, streams / off", fmt: ms, better: "higher" },
+  { workload: "sessions", key: "joinP50Off", label: "sessions: join ack p50 (ms), recovery off", fmt: ms, better: "lower" },
+  { workload: "sessions", key: "joinP50Streams", label: "sessions: join ack p50 (ms), streams store", fmt: ms, better: "lower" },
+  { workload: "sessions", key: "cpuPer1000Off", label: "sessions: server CPU ms / 1000 joins+leaves, recovery off", fmt: ms, better: "lower" },
+  { workload: "sessions", key: "cpuPer1000Streams", label: "sessions: server CPU ms / 1000 joins+leaves, streams store", fmt: ms, better: "lower" },
+  { workload: "sessions", key: "redisCallsPerChangeOff", label: "sessions: Redis commands per join or leave, recovery off", fmt: ms, better: "lower" },
+  { workload: "sessions", key: "redisCallsPerChangeStreams", label: "sessions: Redis commands per join or leave, streams store (script bodies included)", fmt: ms, better: "lower" },
+  { workload: "sessions", key: "redisScriptsPerChangeStreams", label: "sessions: script calls (EVALSHA) per join or leave, streams store", fmt: ms, better: "lower" },
+  { workload: "sessions", key: "redisCallsPerConnectOff", label: "sessions: Redis commands per connect, recovery off", fmt: ms, better: "lower" },
+  { workload: "sessions", key: "redisCallsPerConnectStreams", label: "sessions: Redis commands per connect, streams store", fmt: ms, better: "lower" },
+  // room scope with recovery on: node B has no member in the room A broadcasts to, node C has
+  { workload: "roomscope", key: "packetsReadWithoutMembersPer1000", label: "room scope, recovery on: the room's packets read by a node without members, per 1000 broadcasts", fmt: ms, better: "lower", targets: [{ max: 0, unit: "0" }] },
+  { workload: "roomscope", key: "messagesReadWithoutMembersPer1000", label: "room scope, recovery on: pub/sub messages read by a node without members, per 1000 broadcasts", fmt: ms, better: "lower" },
+  { workload: "roomscope", key: "messagesReadWithMembersPer1000", label: "room scope, recovery on: pub/sub messages read by a node with members, per 1000 broadcasts", fmt: ms, better: "lower" },
 ];
+
+/* `key` may name a nested figure: "serverToClient.acksPerSec". */
+const figure = (r, key) => key.split(".").reduce((o, k) => (o == null ? undefined : o[k]), r);
 
 function valuesOf(row, results) {
   const raw = results.workloads[row.workload];
@@ -58,13 +146,15 @@ function valuesOf(row, results) {
   const values = {};
   for (const [column, system] of Object.entries(row.columns ?? OWN_COLUMNS)) {
     const r = raw[system];
-    if (r && typeof r[row.key] === "number" && Number.isFinite(r[row.key])) values[column] = r[row.key];
+    const v = figure(r, row.key);
+    if (typeof v === "number" && Number.isFinite(v)) values[column] = v;
     else if (r?.error) values[column] = "error";
     else if (r?.pending) values[column] = "pending";
   }
   return values;
 }
 
+const difference = (a, b) => (typeof a === "number" && typeof b === "number" ? a - b : undefined);
 const ratio = (a, b) => (typeof a === "number" && typeof b === "number" && b !== 0 ? a / b : undefined);
 
 function verdict(row, values) {

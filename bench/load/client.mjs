@@ -32,6 +32,8 @@ let ackRunning = false;
 let ackRecording = false;
 let ackLatency = new Histogram();
 const ackPayload = fixedPayload();
+/* The reply to the server's own ack requests: the same 64-byte payload, as JSON. */
+const replyJson = JSON.stringify(ackPayload);
 
 function onFrame(index, socket, data) {
   const kind = dialect.classify(data);
@@ -58,6 +60,10 @@ function onFrame(index, socket, data) {
       socket.send(dialect.ackRequest(index, ackPayload));
       return;
     }
+    case Kind.REQUEST:
+      // the server asks and counts (acks, server to client): answer at once
+      socket.send(dialect.ackReply(data, replyJson));
+      return;
     case Kind.PING:
       if (dialect.pong) socket.send(dialect.pong);
       return;

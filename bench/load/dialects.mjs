@@ -10,9 +10,21 @@
 const LBRACKET = 0x5b; // [
 const QUOTE = 0x22; // "
 const D0 = 0x30; // '0'
+const R = 0x72; // r
 
-/** Frame kinds a client cares about. */
-export const Kind = { OTHER: 0, READY: 1, EVENT: 2, ACK: 3, PING: 4, OPEN: 5 };
+/** Frame kinds a client cares about. REQUEST: an event from the server that wants an ack. */
+export const Kind = { OTHER: 0, READY: 1, EVENT: 2, ACK: 3, PING: 4, OPEN: 5, REQUEST: 6 };
+
+/** The decimal id starting at `offset` of a frame (a Buffer). */
+function idAt(data, offset) {
+  let id = 0;
+  for (let i = offset; i < data.length; i++) {
+    const c = data[i];
+    if (c < D0 || c > D0 + 9) break;
+    id = id * 10 + (c - D0);
+  }
+  return id;
+}
 
 const roomcast = {
   path: (room) => `/roomcast?room=${encodeURIComponent(room)}`,
@@ -23,6 +35,8 @@ const roomcast = {
     switch (data[1]) {
       case D0 + 4:
         return Kind.EVENT;
+      case D0 + 5:
+        return Kind.REQUEST;
       case D0 + 6:
         return Kind.ACK;
       case D0 + 7:
@@ -37,6 +51,8 @@ const roomcast = {
   eventPayload: (data) => JSON.parse(data.toString())[3],
   ackRequest: (id, payload) => `[5,"/",${id},"req",${JSON.stringify(payload)}]`,
   ackId: (data) => JSON.parse(data.toString())[2],
+  /** `[5,"/",id,"req",...]` from the server: answered `[6,"/",id,payload]`. */
+  ackReply: (data, payloadJson) => `[6,"/",${idAt(data, 7)},${payloadJson}]`,
 };
 
 const socketio = {
@@ -47,7 +63,8 @@ const socketio = {
     const a = data[0];
     if (a === D0 + 4) {
       const b = data[1];
-      if (b === D0 + 2) return Kind.EVENT;
+      // 42[...] is an event, 42<id>[...] one that wants an ack
+      if (b === D0 + 2) return data[2] === LBRACKET ? Kind.EVENT : Kind.REQUEST;
       if (b === D0 + 3) return Kind.ACK;
       if (b === D0) return Kind.READY;
       return Kind.OTHER;
@@ -61,18 +78,15 @@ const socketio = {
   openReply: "40",
   eventPayload: (data) => JSON.parse(data.toString("utf8", 2))[1],
   ackRequest: (id, payload) => `42${id}["req",${JSON.stringify(payload)}]`,
-  ackId(data) {
-    let id = 0;
-    for (let i = 2; i < data.length; i++) {
-      const c = data[i];
-      if (c < D0 || c > D0 + 9) break;
-      id = id * 10 + (c - D0);
-    }
-    return id;
-  },
+  ackId: (data) => idAt(data, 2),
+  /** `42<id>["req",...]` from the server: answered `43<id>[payload]`. */
+  ackReply: (data, payloadJson) => `43${idAt(data, 2)}[${payloadJson}]`,
 };
 
-/** Bare ws: events are `["m",payload]`, ack requests `[id,"req",payload]`, replies `[id,payload]`. */
+/**
+ * Bare ws: events are `["m",payload]`, ack requests `[id,"req",payload]`, replies `[id,payload]`;
+ * the server's own requests are `["req",id,payload]`, answered `[id,payload]`.
+ */
 const ws = {
   path: (room) => `/?room=${encodeURIComponent(room)}`,
   protocols: undefined,
@@ -81,13 +95,35 @@ const ws = {
   readyOnOpen: true,
   classify(data) {
     if (data[0] !== LBRACKET) return Kind.OTHER;
-    return data[1] === QUOTE ? Kind.EVENT : Kind.ACK;
+    if (data[1] !== QUOTE) return Kind.ACK;
+    return data[2] === R ? Kind.REQUEST : Kind.EVENT;
   },
   pong: undefined,
   eventPayload: (data) => JSON.parse(data.toString())[1],
   ackRequest: (id, payload) => `[${id},"req",${JSON.stringify(payload)}]`,
   ackId: (data) => JSON.parse(data.toString())[0],
+  ackReply: (data, payloadJson) => `[${idAt(data, 7)},${payloadJson}]`,
+};
+
+/*
+ * roomcast with the exactly-once guarantee: each request is an EVENT_ONCE with an id of its own, so
+ * the server files it in the socket's window of handled emits, keeps the reply and answers. One
+ * counter for every connection of the process keeps ids unique per connection too.
+ */
+let nextOnceId = 0;
+const roomcastOnce = {
+  ...roomcast,
+  ackRequest: (_index, payload) => `[9,"/",${(nextOnceId = (nextOnceId + 1) % 2 ** 32)},"req",${JSON.stringify(payload)}]`,
 };
 
 /* roomcast-sio is roomcast's Socket.IO endpoint: its clients are Socket.IO's, frame for frame. */
-export const dialects = { roomcast, socketio, "roomcast-sio": socketio, ws, "ws-ref": ws };
+export const dialects = {
+  roomcast,
+  socketio,
+  "roomcast-sio": socketio,
+  "roomcast-once": roomcastOnce,
+  /* roomcast with connection-state recovery on: the same frames */
+  "roomcast-recovery": roomcast,
+  ws,
+  "ws-ref": ws,
+};

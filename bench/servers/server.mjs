@@ -8,12 +8,12 @@ import { Session } from "node:inspector";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { getHeapStatistics, writeHeapSnapshot } from "node:v8";
 import { serveIpc } from "../lib/child.mjs";
-import { nowMs } from "../lib/histogram.mjs";
+import { Histogram, nowMs } from "../lib/histogram.mjs";
 import { fixedPayload, stampedPayload } from "../lib/payload.mjs";
 
 const config = JSON.parse(process.argv[2]);
 const impl = await import(`./${config.system === "ws" ? "ws-plain" : config.system}.mjs`);
-const server = await impl.start({ host: config.host ?? "127.0.0.1", redisPort: config.redisPort });
+const server = await impl.start({ host: config.host ?? "127.0.0.1", redisPort: config.redisPort, pingInterval: config.pingInterval });
 
 function gc() {
   if (typeof globalThis.gc !== "function") return;
@@ -99,6 +99,52 @@ serveIpc({
         paced = setTimeout(tick, Math.max(0, next - nowMs()));
       };
       tick();
+    });
+  },
+  /**
+   * Acks asked by the server: each socket of "/" gets "req" with the 64-byte payload and, on its
+   * ack, the next one (exactly one in flight per socket). Counts and times the acks of the
+   * `durationMs` after `warmupMs`, and the server's CPU over that window.
+   */
+  acksOut(msg) {
+    const sockets = server.sockets();
+    const payload = fixedPayload();
+    const sentAt = new Float64Array(sockets.length);
+    const histogram = new Histogram();
+    let running = true;
+    let recording = false;
+    let acks = 0;
+    // one callback per socket, made once: the loop itself allocates nothing per ack
+    const asks = sockets.map((socket, i) => {
+      const done = () => {
+        if (!running) return;
+        const t = nowMs();
+        if (recording) {
+          histogram.record(t - sentAt[i]);
+          acks++;
+        }
+        sentAt[i] = t;
+        server.ask(socket, payload, done);
+      };
+      return () => {
+        sentAt[i] = nowMs();
+        server.ask(socket, payload, done);
+      };
+    });
+    for (const ask of asks) ask();
+    return new Promise((resolve) => {
+      setTimeout(() => {
+        recording = true;
+        const cpu0 = process.cpuUsage();
+        const t0 = nowMs();
+        setTimeout(() => {
+          recording = false;
+          running = false;
+          const cpu = process.cpuUsage(cpu0);
+          const elapsedMs = nowMs() - t0;
+          resolve({ acks, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, histogram: histogram.toJSON() });
+        }, msg.durationMs);
+      }, msg.warmupMs);
     });
   },
   async exit() {

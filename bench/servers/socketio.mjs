@@ -2,9 +2,9 @@
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 
-export async function start({ host, redisPort }) {
+export async function start({ host, redisPort, pingInterval }) {
   const http = createServer();
-  const io = new Server(http, { transports: ["websocket"], serveClient: false });
+  const io = new Server(http, { transports: ["websocket"], serveClient: false, ...(pingInterval !== undefined && { pingInterval }) });
   const redisClients = [];
   if (redisPort) {
     const { Redis } = await import("ioredis");
@@ -29,6 +29,8 @@ export async function start({ host, redisPort }) {
     broadcast: (room, event, payload) => io.to(room).emit(event, payload),
     roomSize: (room) => io.of("/").adapter.rooms.get(room)?.size ?? 0,
     connections: () => io.of("/").sockets.size,
+    sockets: () => [...io.of("/").sockets.values()],
+    ask: (socket, payload, done) => socket.emit("req", payload, done),
     async close() {
       await new Promise((resolve) => io.close(() => resolve()));
       for (const c of redisClients) c.disconnect();

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { bundleClient, JSON_ENTRY } from "../../scripts/check-client-size.mjs";
 
 const BENCH = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLIENT_PKG = join(BENCH, "..", "packages", "client");
@@ -16,7 +17,6 @@ const CLIENT_PKG = join(BENCH, "..", "packages", "client");
 /** Entry points: what an app that connects and emits would import. */
 const ENTRIES = {
   "socket.io-client": `import { io } from "socket.io-client"; globalThis.__io = io;`,
-  "roomcast-json": `import { io } from "@roomcast/client"; globalThis.__io = io;`,
 };
 
 async function bundleSize(source, workdir, name) {
@@ -52,6 +52,12 @@ export async function clientSize() {
       } catch (err) {
         out[name] = { error: String(err.message ?? err).split("\n")[0] };
       }
+    }
+    try {
+      const { minBytes, gzipBytes } = await bundleClient(JSON_ENTRY);
+      out["roomcast-json"] = { minBytes, gzipBytes };
+    } catch (err) {
+      out["roomcast-json"] = { error: String(err.message ?? err).split("\n")[0] };
     }
   } finally {
     rmSync(workdir, { recursive: true, force: true });
