@@ -8,6 +8,8 @@ import type { ClientToServerEvents, DirectMessage, PresenceUpdate, RoomMessage, 
 import { attachChat } from "../src/server/chat-server.js";
 import type { ChatServer } from "../src/server/chat-types.js";
 import { userIdFromKey } from "../src/server/identity.js";
+import { MemoryChatState } from "../src/server/memory-chat-state.js";
+import { Presence } from "../src/server/presence.js";
 
 type ChatClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -162,6 +164,60 @@ describe("chat server", () => {
     await back;
     expect((await received).text).toBe("while you were out");
     expect(gil.recovered).toBe(true);
+  });
+
+  it("sends a direct message again to someone back with a fresh session, until their page confirms it", async () => {
+    const jonKey = newKey();
+    const [kim, jon] = [await online("Kim"), await online("Jon", jonKey)];
+    const receipts: unknown[] = [];
+    kim.on("dm:delivered", (receipt) => receipts.push(receipt));
+    // Jon drops for good: no session of his is left to replay anything to.
+    jon.io.engine.close();
+    const reply = await kim.emitWithAck("dm:send", userIdFromKey(jonKey), "did you get this?");
+    expect(reply.ok).toBe(true);
+
+    // Same person (same key), new connection: a fresh session, which gets the message kept for him.
+    const again = client("Jon", jonKey);
+    const kept = await new Promise<DirectMessage[]>((resolve) => again.once("dm:undelivered", resolve));
+    expect(again.recovered).toBe(false);
+    expect(kept.map((m) => [m.from.nickname, m.text])).toEqual([["Kim", "did you get this?"]]);
+    expect(receipts).toEqual([]);
+    const delivered = new Promise((resolve) => kim.once("dm:delivered", resolve));
+    await again.emitWithAck("dm:receipt", kept[0].id, kept[0].from.id);
+    expect(await delivered).toMatchObject({ id: kept[0].id, by: { nickname: "Jon" } });
+
+    // Confirmed: a later connection gets nothing again, and a second receipt tells Kim nothing new.
+    const later = client("Jon", jonKey);
+    const sentAgain: unknown[] = [];
+    later.on("dm:undelivered", (messages) => sentAgain.push(messages));
+    await new Promise<void>((resolve) => later.once("connect", () => resolve()));
+    await later.emitWithAck("dm:receipt", kept[0].id, kept[0].from.id);
+    await later.emitWithAck("room:list");
+    await kim.emitWithAck("room:list");
+    expect(sentAgain).toEqual([]);
+    expect(receipts).toHaveLength(1);
+  });
+
+  it("shows the people of a node that stopped writing as away after two periods and gone after three", async () => {
+    const state = new MemoryChatState();
+    const presence = new Presence(io, state, { refreshMs: 1000, log: () => {} });
+    try {
+      const now = Date.now();
+      // Records as a node writes them (TTL three periods and a bit), last written this long ago.
+      for (const [id, age] of [["fresh", 900], ["stale", 2600], ["dead", 3600]] as const) {
+        await state.saveUser({ user: { id, nickname: id, color: "#3366ff" }, socketId: `s-${id}`, state: "online", seenAt: now - age }, 60_000);
+        await state.addMember("yard", id);
+      }
+      expect((await presence.membersOf("yard")).map((m) => [m.nickname, m.state])).toEqual([
+        ["fresh", "online"],
+        ["stale", "away"],
+      ]);
+      expect(await state.members("yard")).not.toContain("dead");
+      expect(await presence.stateOf("dead")).toBeUndefined();
+      expect((await presence.stateOf("stale"))?.state).toBe("away");
+    } finally {
+      presence.close();
+    }
   });
 
   it("lists someone who said goodbye as gone, not away", async () => {

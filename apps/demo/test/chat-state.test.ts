@@ -96,5 +96,27 @@ for (const [name, make] of [
       expect(history).toEqual(sent.slice(-HISTORY_LENGTH));
       expect(await state.history("empty")).toEqual([]);
     });
+
+    it("keeps direct messages per recipient until taken, oldest first, refusing past the bound", async () => {
+      const [from, to] = [record("u9", "s").user, record("u10", "s").user];
+      const direct = (n: number) => ({ id: `00000000-0000-4000-8000-00000000000${n}`, from, to, text: `dm ${n}`, at: 1_700_000_000_000 + n });
+      for (const n of [2, 1, 3]) expect(await state.keepDirect(direct(n), 3, 60_000)).toBe(true);
+      expect(await state.keepDirect(direct(4), 3, 60_000)).toBe(false);
+      expect(await state.undeliveredDirects("u10")).toEqual([direct(1), direct(2), direct(3)]);
+      expect(await state.undeliveredDirects("u9")).toEqual([]);
+      // Only the recipient's own receipt takes it, and only once.
+      expect(await state.takeDirect("u9", direct(2).id)).toBeUndefined();
+      expect(await state.takeDirect("u10", direct(2).id)).toEqual(direct(2));
+      expect(await state.takeDirect("u10", direct(2).id)).toBeUndefined();
+      expect(await state.keepDirect(direct(4), 3, 60_000)).toBe(true);
+      expect((await state.undeliveredDirects("u10")).map((m) => m.text)).toEqual(["dm 1", "dm 3", "dm 4"]);
+    });
+
+    it("lets waiting direct messages expire with their TTL", async () => {
+      const [from, to] = [record("u11", "s").user, record("u12", "s").user];
+      expect(await state.keepDirect({ id: "00000000-0000-4000-8000-000000000009", from, to, text: "soon gone", at: 1 }, 3, 50)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(await state.undeliveredDirects("u12")).toEqual([]);
+    });
   });
 }

@@ -8,6 +8,7 @@ import { launchBrowser, screenshotDir } from "./support/browser.js";
 import { ChatPage, WAIT_MS } from "./support/chat-page.js";
 import { demoBuild } from "./support/demo-build.js";
 import { freePorts } from "./support/free-port.js";
+import { listeningAddresses } from "./support/listening-sockets.js";
 import { setupOnce } from "./support/setup-once.js";
 import { requireTools } from "./support/system-tools.js";
 import { TcpProxy } from "./support/tcp-proxy.js";
@@ -44,7 +45,7 @@ describe("demo on a three-node cluster behind HAProxy", { timeout: 60_000 }, () 
     try {
       const cluster = await startCluster(processes, {
         serverEntry,
-        balancerBind: `127.0.0.1:${balancer}`,
+        balancerHost: "127.0.0.1",
         balancerPort: balancer,
         nodePorts: [node1, node2, node3],
         redisPort: redis,
@@ -68,6 +69,15 @@ describe("demo on a three-node cluster behind HAProxy", { timeout: 60_000 }, () 
     await browser?.close();
     await proxy?.close();
     await processes.stopAll();
+  });
+
+  it("listens on 127.0.0.1 only", async () => {
+    await ready();
+    // three nodes, Redis, HAProxy and the relay: every listening socket of every process the suite started, and of this one.
+    const pids = [process.pid, ...processes.names().map((name) => processes.get(name)!.pid!)];
+    const listening = listeningAddresses(pids);
+    expect(listening).toHaveLength(6);
+    expect(listening.filter((address) => !address.startsWith("127.0.0.1:"))).toEqual([]);
   });
 
   it("lets a desktop and a phone page on different nodes chat, and shows a third page the history from Redis", async () => {
@@ -200,6 +210,10 @@ describe("demo on a three-node cluster behind HAProxy", { timeout: 60_000 }, () 
     await dave.page.waitForSelector('body[data-connection="reconnecting"]', { timeout: WAIT_MS });
     const missed = ["while you were away 1", "while you were away 2", "while you were away 3"];
     for (const text of missed) await bob.send(text);
+    // A direct message too: kept for Dave until his page confirms it, whichever node he comes back on.
+    await bob.openDirect("Dave");
+    await bob.write("Dave, your node restarted");
+    await bob.waitForStatus("Dave, your node restarted", "sent");
 
     proxy!.restore();
     await dave.page.waitForFunction(
@@ -210,10 +224,14 @@ describe("demo on a three-node cluster behind HAProxy", { timeout: 60_000 }, () 
     const panel = await dave.missedMessages();
     await dave.screenshot("05-missed-messages-on-another-node-phone");
     expect(panel.recovered).toBe(true);
-    expect(panel.listed).toEqual(missed.map((text) => `#general Bob: ${text}`));
+    expect(panel.listed).toEqual([...missed.map((text) => `#general Bob: ${text}`), "@Bob Bob: Dave, your node restarted"]);
     // The session came back from Redis on another node: same socket id, each message once, in order.
     expect(await dave.socketId()).toBe(socketBefore);
     expect((await dave.messageTexts()).filter((text) => text.startsWith("while you were away"))).toEqual(missed);
+    // The direct message is shown once, and Bob hears "delivered" from Dave's page.
+    await bob.waitForStatus("Dave, your node restarted", "delivered");
+    await dave.openDirect("Bob");
+    expect(await dave.message("Dave, your node restarted").count()).toBe(1);
   });
 
   it("has no serious accessibility problems, and takes the README's screenshot", async () => {

@@ -6,6 +6,7 @@ import { launchBrowser, screenshotDir } from "./support/browser.js";
 import { ChatPage, WAIT_MS } from "./support/chat-page.js";
 import { demoBuild } from "./support/demo-build.js";
 import { freePorts } from "./support/free-port.js";
+import { listeningAddresses } from "./support/listening-sockets.js";
 import { setupOnce } from "./support/setup-once.js";
 import { requireTools } from "./support/system-tools.js";
 import { TcpProxy } from "./support/tcp-proxy.js";
@@ -65,6 +66,15 @@ describe("demo on a single node", { timeout: 60_000 }, () => {
     pages.push(page);
     return page;
   };
+
+  it("listens on 127.0.0.1 only", async () => {
+    await ready();
+    // the node and the relay: every listening socket of every process the suite started, and of this one.
+    const pids = [process.pid, ...processes.names().map((name) => processes.get(name)!.pid!)];
+    const listening = listeningAddresses(pids);
+    expect(listening).toHaveLength(2);
+    expect(listening.filter((address) => !address.startsWith("127.0.0.1:"))).toEqual([]);
+  });
 
   it("refuses a reserved nickname, and one already taken whatever its case, saying why", async () => {
     await ready();
@@ -159,6 +169,10 @@ describe("demo on a single node", { timeout: 60_000 }, () => {
     await alice.waitForMessage("a direct one, from my phone", "Bob");
     // "delivered" came from Alice's page, not from the server taking it.
     expect(await bob.statusText("a direct one, from my phone")).toBe("✓ delivered");
+    // Typing shows in a direct conversation too.
+    await alice.page.getByTestId("message-input").pressSequentially("ok");
+    await bob.page.getByTestId("typing").filter({ hasText: "Alice is typing" }).waitFor({ timeout: WAIT_MS });
+    await alice.page.getByTestId("message-input").fill("");
 
     await bob.page.getByTestId("whoami").click();
     await bob.page.getByTestId("nickname-input").fill("Robert");
@@ -168,6 +182,22 @@ describe("demo on a single node", { timeout: 60_000 }, () => {
     await alice.waitForUsers(["Alice", "Robert"]);
     await bob.openRoom("phone-room");
     await bob.screenshot("05-renamed-phone");
+    // The badge with the unread count does not push the profile button onto a row of its own.
+    await alice.openRoom("general");
+    await alice.send("while Bob looks elsewhere");
+    await bob.page.getByTestId("rooms-unread").waitFor({ timeout: WAIT_MS });
+    const row = await bob.page.evaluate(() =>
+      ["rooms-toggle", "people-toggle", "whoami"].map((id) => {
+        const box = document.querySelector(`[data-testid="${id}"]`)!.getBoundingClientRect();
+        return box.top + box.height / 2;
+      }),
+    );
+    expect(Math.max(...row) - Math.min(...row)).toBeLessThan(2);
+    await alice.openRoom("phone-room");
+    // A reload opens the room that was open, not the first one.
+    await bob.page.reload();
+    await bob.waitOnline();
+    await bob.page.getByTestId("conversation-title").filter({ hasText: "# phone-room" }).waitFor({ timeout: WAIT_MS });
   });
 
   it("shows a room's last messages to whoever joins it, and in a new tab", async () => {
@@ -233,7 +263,7 @@ describe("demo on a single node", { timeout: 60_000 }, () => {
     await ben.screenshot("08-back-online-phone");
   });
 
-  it("delivers a direct message to someone who is reconnecting once they are back, and only then says delivered", async () => {
+  it("delivers a direct message to someone away once they are back, resumed or reloaded, and only then says delivered", async () => {
     await ready();
     await ann.openDirectFromUserList("Ben");
     await ben.page.getByTestId("missed-messages").getByRole("button", { name: "Dismiss this notice" }).click();
@@ -252,6 +282,21 @@ describe("demo on a single node", { timeout: 60_000 }, () => {
     await ben.waitForMessage("are you there, Ben?", "Ann");
     await ann.waitForStatus("are you there, Ben?", "delivered");
     expect(await ben.message("are you there, Ben?").count()).toBe(1);
+
+    // Away again, and this time the page is reloaded before it could reconnect: a fresh session,
+    // to which nothing can be replayed. The server kept the message until Ben's page confirmed it.
+    proxy!.down({ cut: true });
+    await ann.page.waitForFunction(() => document.querySelector('[data-testid="dm-Ben"] [data-presence="away"]') !== null, null, { timeout: WAIT_MS });
+    await ann.write("did the reload lose this?");
+    await ann.waitForStatus("did the reload lose this?", "sent");
+    await ben.page.goto("about:blank");
+    proxy!.restore();
+    await ben.page.goto(proxy!.url);
+    await ben.waitOnline();
+    await ann.waitForStatus("did the reload lose this?", "delivered");
+    await ben.openDirect("Ann");
+    await ben.waitForMessage("did the reload lose this?", "Ann");
+    expect(await ben.message("did the reload lose this?").count()).toBe(1);
   });
 
   it("shows no missed-messages panel after a resume that missed nothing", async () => {
@@ -266,16 +311,39 @@ describe("demo on a single node", { timeout: 60_000 }, () => {
     expect((await ben.connectionStates()).texts.some((text) => text.startsWith("Connection lost, reconnecting"))).toBe(true);
   });
 
+  it("drops the connection as soon as the browser goes offline: what is written waits, then goes out once", async () => {
+    await ready();
+    await ann.openRoom("general");
+    await ben.openRoom("general");
+    await ben.context.setOffline(true);
+    // At once: the open WebSocket looks alive until the heartbeat gives up, 45 s later.
+    await ben.page.waitForSelector('body[data-connection="reconnecting"]', { timeout: WAIT_MS });
+    expect(await ben.bannerText()).toBe("Offline: no network · you can keep writing");
+    await ben.write("written with no network");
+    await ben.waitForStatus("written with no network", "queued");
+    await ben.page.getByTestId("connection-text").filter({ hasText: "1 message queued" }).waitFor({ timeout: WAIT_MS });
+    await ben.page.getByTestId("sidebar").waitFor({ state: "hidden", timeout: WAIT_MS });
+    await ben.screenshot("10-no-network-phone");
+
+    await ben.context.setOffline(false);
+    await ben.waitOnline();
+    await ben.waitForStatus("written with no network", "delivered");
+    await ann.waitForMessage("written with no network", "Ben");
+    expect(await ann.message("written with no network").count()).toBe(1);
+    expect(await ben.message("written with no network").count()).toBe(1);
+  });
+
   it("says why a direct message failed, and Retry sends it once the recipient is back", async () => {
     await ready();
     // Ben leaves the page: a goodbye, so the server forgets him at once, and Ann's page stops
     // showing him as online or away.
     await ben.page.goto("about:blank");
     await ann.page.locator('[data-testid="dm-Ben"] [data-presence]').waitFor({ state: "detached", timeout: WAIT_MS });
+    await ann.openDirect("Ben");
     await ann.write("still there?");
     await ann.waitForStatus("still there?", "failed");
     expect(await ann.statusText("still there?")).toContain("not sent: they have left the chat");
-    await ann.screenshot("10-failed-with-reason");
+    await ann.screenshot("11-failed-with-reason");
 
     // He comes back in the same tab: same person (the tab keeps its key), same name.
     await ben.page.goBack();
@@ -307,7 +375,7 @@ describe("demo on a single node", { timeout: 60_000 }, () => {
     // Old messages are still shown, once; the queued one went out once.
     expect((await alice.messageTexts()).filter((t) => t === "hello from Alice")).toHaveLength(1);
     expect((await ann.messageTexts()).filter((t) => t === "sent while the server was down")).toHaveLength(1);
-    await alice.screenshot("11-after-kill-9");
+    await alice.screenshot("12-after-kill-9");
   });
 
   it("has no serious accessibility problems on desktop or phone; a favicon; one button style", async () => {

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { hostPort, localUrl, probeUrl } from "../server/bind-address.js";
 import type { ProcessGroup } from "./process-group.js";
 import { waitForProcessServing } from "./wait-for.js";
 
@@ -8,9 +9,8 @@ export const HAPROXY_CONFIG = fileURLToPath(new URL("../../deploy/haproxy.cfg", 
 export interface ClusterPlan {
   /** Built demo server entry (dist/server/main.js). */
   serverEntry: string;
-  /** Address the balancer binds, e.g. "*:8080" or "127.0.0.1:41234". */
-  balancerBind: string;
-  /** Port the balancer's URL uses. */
+  /** Address the balancer binds: "0.0.0.0" (every IPv4 interface), "127.0.0.1", "::1"… The nodes and Redis always bind 127.0.0.1. */
+  balancerHost: string;
   balancerPort: number;
   nodePorts: [number, number, number];
   /** Use this Redis; when absent, `redisPort` gets a fresh redis-server. */
@@ -51,14 +51,14 @@ export async function startCluster(group: ProcessGroup, plan: ClusterPlan): Prom
   const haproxy = group.start("haproxy", "haproxy", ["-db", "-f", HAPROXY_CONFIG], {
     env: {
       ...process.env,
-      DEMO_LB_BIND: plan.balancerBind,
+      DEMO_LB_BIND: hostPort(plan.balancerHost, plan.balancerPort),
       DEMO_NODE1: `127.0.0.1:${plan.nodePorts[0]}`,
       DEMO_NODE2: `127.0.0.1:${plan.nodePorts[1]}`,
       DEMO_NODE3: `127.0.0.1:${plan.nodePorts[2]}`,
     },
   });
-  await waitForProcessServing("haproxy", haproxy, `http://127.0.0.1:${plan.balancerPort}/readyz`, timeout);
-  return { url: `http://localhost:${plan.balancerPort}`, redisUrl, nodes };
+  await waitForProcessServing("haproxy", haproxy, probeUrl(plan.balancerHost, plan.balancerPort, "/readyz"), timeout);
+  return { url: localUrl(plan.balancerHost, plan.balancerPort), redisUrl, nodes };
 }
 
 /** Starts (or restarts) one node of the plan. */

@@ -1,21 +1,28 @@
 import { fileURLToPath } from "node:url";
 import { nodeName, startCluster } from "./cluster-plan.js";
 import { ProcessGroup } from "./process-group.js";
+import { readLaunchSettings, type LaunchSettings } from "./launch-settings.js";
 import { installHint, missingTools, type ExternalTool } from "./required-tools.js";
 
 /**
- * `pnpm demo:cluster`: Redis, three demo nodes on 3001-3003 and HAProxy on 8080. Ctrl-C stops
- * every process started here. REDIS_URL points the nodes at an existing Redis instead.
+ * `pnpm demo:cluster`: Redis, three demo nodes and HAProxy in front of them. Ctrl-C stops every
+ * process started here. Settings (launch-settings.ts): DEMO_HOST (the balancer's address,
+ * default every IPv4 interface), DEMO_LB_PORT (8080), DEMO_NODE_PORTS (3001,3002,3003),
+ * DEMO_REDIS_PORT (6390), REDIS_URL (an existing Redis instead of a fresh one). The nodes and
+ * the fresh Redis listen on 127.0.0.1 only.
  */
-const LB_PORT = Number(process.env.DEMO_LB_PORT ?? 8080);
-const NODE_PORTS: [number, number, number] = [3001, 3002, 3003];
-// Not 6379, so a Redis already running on this machine is left alone.
-const REDIS_PORT = Number(process.env.DEMO_REDIS_PORT ?? 6390);
+let settings: LaunchSettings;
+try {
+  settings = readLaunchSettings(process.env);
+} catch (err) {
+  console.error(`pnpm demo:cluster: ${(err as Error).message}`);
+  process.exit(1);
+}
 
-const needed: ExternalTool[] = process.env.REDIS_URL ? ["haproxy"] : ["haproxy", "redis-server"];
+const needed: ExternalTool[] = settings.redisUrl ? ["haproxy"] : ["haproxy", "redis-server"];
 const missing = missingTools(needed);
 if (missing.length > 0) {
-  console.error(`pnpm demo:cluster needs HAProxy${process.env.REDIS_URL ? "" : " and Redis"}.\n${installHint(missing)}`);
+  console.error(`pnpm demo:cluster needs HAProxy${settings.redisUrl ? "" : " and Redis"}.\n${installHint(missing)}`);
   console.error("Or point the nodes at a running Redis with REDIS_URL=redis://host:6379.");
   process.exit(1);
 }
@@ -38,11 +45,11 @@ process.on("SIGTERM", () => void shutdown(0));
 try {
   const cluster = await startCluster(group, {
     serverEntry: fileURLToPath(new URL("../server/main.js", import.meta.url)),
-    balancerBind: `*:${LB_PORT}`,
-    balancerPort: LB_PORT,
-    nodePorts: NODE_PORTS,
-    redisUrl: process.env.REDIS_URL,
-    redisPort: REDIS_PORT,
+    balancerHost: settings.host,
+    balancerPort: settings.balancerPort,
+    nodePorts: settings.nodePorts,
+    redisUrl: settings.redisUrl,
+    redisPort: settings.redisPort,
   });
   watchForExits();
   const pids = cluster.nodes.map((n) => `${n.name} pid ${group.get(n.name)?.pid} (port ${n.port})`).join(", ");

@@ -3,7 +3,7 @@ import { MAX_ROOMS_PER_USER, colorProblem, normalizeRoomName, userKeyProblem } f
 import type { ChatState } from "./chat-state.js";
 import { chatRooms, type ChatContext } from "./chat-context.js";
 import { RECOVERY_WINDOW_MS, roomKey, userRoom, type ChatServer, type ChatSocket } from "./chat-types.js";
-import { attachDirectHandlers } from "./direct-handlers.js";
+import { attachDirectHandlers, sendUndeliveredDirects } from "./direct-handlers.js";
 import { userIdFromKey } from "./identity.js";
 import { MemoryChatState } from "./memory-chat-state.js";
 import { nicknameRefusal } from "./nickname-policy.js";
@@ -75,6 +75,10 @@ export function attachChat(io: ChatServer, options: ChatOptions): () => void {
       for (const room of new Set(rooms.slice(0, MAX_ROOMS_PER_USER))) void socket.join(roomKey(room));
     }
     void markOnline(context, socket);
+    // Direct messages no page of this person confirmed yet, on every connection: a fresh session
+    // has no other way to get them; a recovered one had them replayed too, and the page shows
+    // each message once.
+    void sendUndeliveredDirects(context, socket);
 
     attachRoomHandlers(context, socket);
     attachDirectHandlers(context, socket);

@@ -1,4 +1,4 @@
-import type { ChatUser, PresenceState, RoomMessage } from "../shared/chat-events.js";
+import type { ChatUser, DirectMessage, PresenceState, RoomMessage } from "../shared/chat-events.js";
 
 /** What the chat knows of one person beyond their sockets: enough to list them while they are away. */
 export interface UserRecord {
@@ -49,6 +49,18 @@ export interface ChatState {
   appendMessage(message: Omit<RoomMessage, "seq">): Promise<RoomMessage>;
   /** The room's last `HISTORY_LENGTH` messages, oldest first. */
   history(room: string): Promise<RoomMessage[]>;
+
+  /**
+   * Keeps a direct message for its recipient (`message.to.id`) until their page says it showed
+   * it (`takeDirect`), so that one no page received (the recipient came back with a fresh
+   * session) can be sent again. Resolves false, keeping nothing, when `max` messages already wait
+   * for that recipient. What waits for a recipient expires `ttlMs` after the last one was kept.
+   */
+  keepDirect(message: DirectMessage, max: number, ttlMs: number): Promise<boolean>;
+  /** The direct messages waiting for `userId`'s page, oldest first. */
+  undeliveredDirects(userId: string): Promise<DirectMessage[]>;
+  /** `userId`'s page showed message `id`: removes it and returns it, or undefined when it was not waiting. */
+  takeDirect(userId: string, id: string): Promise<DirectMessage | undefined>;
 
   close(): Promise<void>;
 }

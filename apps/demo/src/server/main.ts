@@ -1,15 +1,23 @@
 import { createServer } from "node:http";
 import { createHealthHandler, Server } from "@roomcast/core";
+import { PING_INTERVAL_MS, PING_TIMEOUT_MS } from "../shared/connection-timing.js";
+import { localUrl } from "./bind-address.js";
 import { attachChat } from "./chat-server.js";
 import { RECOVERY_WINDOW_MS, type ChatServer } from "./chat-types.js";
-import { readNodeConfig } from "./config.js";
+import { readNodeConfig, type NodeConfig } from "./config.js";
 import { createStaticHandler } from "./static-files.js";
 
 /**
  * One demo node: the built browser app and roomcast on the same HTTP server. With REDIS_URL
  * set it joins a cluster through the Redis adapter; without it, it runs alone in memory.
  */
-const config = readNodeConfig();
+let config: NodeConfig;
+try {
+  config = readNodeConfig();
+} catch (err) {
+  console.error(`demo node not started: ${(err as Error).message}`);
+  process.exit(1);
+}
 const log = (message: string) => console.log(`[${config.nodeId}] ${message}`);
 
 const serveStatic = createStaticHandler(config.staticDir);
@@ -23,6 +31,9 @@ const httpServer = createServer((req, res) => {
 const redis = config.redisUrl ? (await import("./redis-cluster.js")).connectRedis(config.redisUrl, log) : undefined;
 
 const io: ChatServer = new Server(httpServer, {
+  // The page's resend budget is sized against these (src/shared/connection-timing.ts).
+  pingInterval: PING_INTERVAL_MS,
+  pingTimeout: PING_TIMEOUT_MS,
   // A page that reconnects within two minutes keeps its rooms and gets the messages it missed
   // (listed by src/web/ui/missed-messages.ts). One node keeps them in memory; a cluster keeps
   // them in a Redis stream, so the page may come back on any node.
@@ -42,7 +53,7 @@ httpServer.listen(config.port, config.host, () => {
   const address = httpServer.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const mode = config.redisUrl ? `cluster via ${config.redisUrl}` : "single node, in-memory adapter";
-  log(`listening on http://localhost:${port} (${mode})`);
+  log(`listening on ${localUrl(config.host, port)} (${mode}${config.host === "0.0.0.0" ? ", every IPv4 interface: DEMO_HOST=127.0.0.1 keeps it to this machine" : ""})`);
 });
 
 let stopping = false;

@@ -1,4 +1,4 @@
-import { HISTORY_LENGTH, type RoomMessage } from "../shared/chat-events.js";
+import { HISTORY_LENGTH, type DirectMessage, type RoomMessage } from "../shared/chat-events.js";
 import { nicknameKey } from "../shared/chat-rules.js";
 import type { ChatState, UserRecord } from "./chat-state.js";
 
@@ -17,6 +17,8 @@ export class MemoryChatState implements ChatState {
   private readonly records = new Map<string, Expiring<UserRecord>>();
   private readonly memberSets = new Map<string, Set<string>>();
   private readonly histories = new Map<string, { seq: number; messages: RoomMessage[] }>();
+  /** Recipient id -> their waiting direct messages by id. */
+  private readonly directs = new Map<string, Expiring<Map<string, DirectMessage>>>();
 
   /**
    * Where each room's seq starts: the start time in µs, so a restarted node numbers after
@@ -106,6 +108,29 @@ export class MemoryChatState implements ChatState {
     return [...(this.histories.get(room)?.messages ?? [])];
   }
 
+  async keepDirect(message: DirectMessage, max: number, ttlMs: number): Promise<boolean> {
+    const recipient = message.to.id;
+    const waiting = this.live(this.directs, recipient) ?? new Map<string, DirectMessage>();
+    if (waiting.size >= max) return false;
+    // Refused rather than dropping someone else's: a full node says so to the sender.
+    if (!this.directs.has(recipient) && this.directs.size >= MAX_USERS) return false;
+    waiting.set(message.id, message);
+    this.directs.set(recipient, { value: waiting, expiresAt: this.now() + ttlMs });
+    return true;
+  }
+
+  async undeliveredDirects(userId: string): Promise<DirectMessage[]> {
+    return [...(this.live(this.directs, userId)?.values() ?? [])].sort(oldestFirst);
+  }
+
+  async takeDirect(userId: string, id: string): Promise<DirectMessage | undefined> {
+    const waiting = this.live(this.directs, userId);
+    const message = waiting?.get(id);
+    waiting?.delete(id);
+    if (waiting?.size === 0) this.directs.delete(userId);
+    return message;
+  }
+
   async close(): Promise<void> {}
 
   private live<T>(map: Map<string, Expiring<T>>, key: string): T | undefined {
@@ -115,6 +140,11 @@ export class MemoryChatState implements ChatState {
     map.delete(key);
     return undefined;
   }
+}
+
+/** By server time; ids break ties, as in the Redis store. */
+function oldestFirst(a: DirectMessage, b: DirectMessage): number {
+  return a.at - b.at || a.id.localeCompare(b.id);
 }
 
 /** Sets `key`, first dropping the oldest entry when the map is full (insertion order is age). */

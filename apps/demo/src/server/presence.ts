@@ -1,5 +1,5 @@
 import type { ChatUser, Member } from "../shared/chat-events.js";
-import type { ChatState } from "./chat-state.js";
+import type { ChatState, UserRecord } from "./chat-state.js";
 import { RECOVERY_WINDOW_MS, ROOM_PREFIX, roomKey, type ChatServer, type ChatSocket } from "./chat-types.js";
 
 /** Joins and leaves in one burst (a page rejoining its rooms, a node restarting) become one update per room. */
@@ -10,8 +10,9 @@ const MAX_PENDING_ROOMS = 1000;
 export interface PresenceOptions {
   /**
    * How often this node rewrites the records of the users it serves and re-announces their rooms.
-   * A record not rewritten for two periods belongs to a node that died: its user shows as away,
-   * and disappears when the record expires (three periods). 0 disables the refresh (tests).
+   * An online record not rewritten for two periods belongs to a node that died: its user shows as
+   * away; once it is three periods old they are gone. As every node re-announces its rooms once a
+   * period, pages see each change within one more period. 0 disables the refresh (tests).
    */
   refreshMs: number;
   log: (message: string) => void;
@@ -54,20 +55,19 @@ export class Presence {
     await this.state.saveUser({ user, socketId: socket.id, state: "online", seenAt: Date.now() }, this.onlineTtlMs);
   }
 
-  /** Everyone listed in `room` whose record is alive, sorted by nickname; the expired are removed from it. */
+  /** Everyone listed in `room` whose record is alive, sorted by nickname; the gone are removed from it. */
   async membersOf(room: string): Promise<Member[]> {
     const ids = await this.state.members(room);
     const records = await this.state.users(ids);
-    const staleBefore = Date.now() - (this.options.refreshMs > 0 ? this.options.refreshMs * 2 + 500 : Infinity);
+    const now = Date.now();
     const members: Member[] = [];
     for (const id of ids) {
       const record = records.get(id);
-      if (!record) {
+      const state = this.stateNow(record, now);
+      if (!record || !state) {
         void this.state.removeMember(room, id).catch(() => {});
         continue;
       }
-      // Online but not refreshed: its node died. The page is on its way back, or gone soon.
-      const state = record.state === "online" && record.seenAt < staleBefore ? "away" : record.state;
       members.push({ ...record.user, state });
     }
     return members.sort((a, b) => a.nickname.localeCompare(b.nickname) || a.id.localeCompare(b.id));
@@ -76,9 +76,23 @@ export class Presence {
   /** The user's state as a direct message to them would find it; undefined when they are gone. */
   async stateOf(user: ChatUser["id"]): Promise<{ user: ChatUser; state: Member["state"] } | undefined> {
     const record = (await this.state.users([user])).get(user);
+    const state = this.stateNow(record, Date.now());
+    return state && record ? { user: record.user, state } : undefined;
+  }
+
+  /**
+   * What a record says at `now`. An online record whose node stopped rewriting it (the node
+   * died) turns away after two periods and gone after three, whatever its TTL still says; an
+   * away record (a page that dropped) lasts the recovery window, its TTL.
+   */
+  private stateNow(record: UserRecord | undefined, now: number): Member["state"] | undefined {
     if (!record) return undefined;
-    const stale = this.options.refreshMs > 0 && record.seenAt < Date.now() - (this.options.refreshMs * 2 + 500);
-    return { user: record.user, state: stale ? "away" : record.state };
+    const period = this.options.refreshMs;
+    if (record.state !== "online" || period <= 0) return record.state;
+    const age = now - record.seenAt;
+    // Half a second of slack: a node's rewrite takes a moment to land.
+    if (age >= period * 3 + 500) return undefined;
+    return age >= period * 2 + 500 ? "away" : "online";
   }
 
   /** Announces `room`'s member list soon, once per burst. */

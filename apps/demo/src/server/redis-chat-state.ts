@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { HISTORY_LENGTH, type RoomMessage } from "../shared/chat-events.js";
+import { HISTORY_LENGTH, type DirectMessage, type RoomMessage } from "../shared/chat-events.js";
 import { nicknameKey } from "../shared/chat-rules.js";
 import type { ChatState, UserRecord } from "./chat-state.js";
 
@@ -42,10 +42,23 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return seq`;
 
+// Bounded: past ARGV[3] waiting messages the new one is refused, and the sender told.
+const KEEP_DIRECT = `
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1`;
+
+const TAKE_DIRECT = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if raw then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return raw`;
+
 /**
  * ChatState in Redis, shared by every node of the cluster. Keys, all under `prefix`:
  * `nick:<name>` (claim, user id), `user:<id>` (JSON record), `members:<room>` (set of user ids),
- * `rooms` (set of room names), `history:<room>` (list, newest first), `seq:<room>` (counter).
+ * `rooms` (set of room names), `history:<room>` (list, newest first), `seq:<room>` (counter),
+ * `direct:<user id>` (hash: message id -> JSON of a direct message waiting for that user's page).
  */
 export class RedisChatState implements ChatState {
   constructor(
@@ -126,6 +139,21 @@ export class RedisChatState implements ChatState {
       const colon = entry.indexOf(":");
       return { ...(JSON.parse(entry.slice(colon + 1)) as Omit<RoomMessage, "seq">), seq: Number(entry.slice(0, colon)) };
     });
+  }
+
+  async keepDirect(message: DirectMessage, max: number, ttlMs: number): Promise<boolean> {
+    return (await this.redis.eval(KEEP_DIRECT, 1, this.key("direct", message.to.id), message.id, JSON.stringify(message), max, ttlMs)) === 1;
+  }
+
+  async undeliveredDirects(userId: string): Promise<DirectMessage[]> {
+    const raws = Object.values(await this.redis.hgetall(this.key("direct", userId)));
+    // A hash has no order: oldest first by server time (ids break ties, as on every node).
+    return raws.map((raw) => JSON.parse(raw) as DirectMessage).sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+  }
+
+  async takeDirect(userId: string, id: string): Promise<DirectMessage | undefined> {
+    const raw = (await this.redis.eval(TAKE_DIRECT, 1, this.key("direct", userId), id)) as string | null;
+    return raw ? (JSON.parse(raw) as DirectMessage) : undefined;
   }
 
   /** The connection belongs to the caller (it is the adapter's publisher), so nothing to close here. */

@@ -71,8 +71,9 @@ export interface PresenceUpdate {
   users: Member[];
 }
 
+/** Someone is typing (or stopped): in `room`, or, when `room` is null, to you in a direct conversation. */
 export interface TypingUpdate {
-  room: string;
+  room: string | null;
   user: ChatUser;
   typing: boolean;
 }
@@ -96,6 +97,11 @@ export interface ServerToClientEvents {
   "room:message": (message: RoomMessage) => void;
   "room:created": (room: string) => void;
   "dm:message": (message: DirectMessage) => void;
+  /**
+   * Right after a connection: the direct messages sent to this person that no page of theirs
+   * has confirmed yet (oldest first), as the server kept them. Some may already be shown.
+   */
+  "dm:undelivered": (messages: DirectMessage[]) => void;
   "dm:delivered": (receipt: DirectReceipt) => void;
   presence: (update: PresenceUpdate) => void;
   typing: (update: TypingUpdate) => void;
@@ -111,6 +117,8 @@ export interface ClientToServerEvents {
   "dm:receipt": (id: string, from: string, ack: (reply: Reply) => void) => void;
   "profile:update": (profile: ChatCredentials, ack: (reply: Reply<{ user: ChatUser }>) => void) => void;
   typing: (room: string, typing: boolean) => void;
+  /** Typing to the person `to` (a user id) in a direct conversation. */
+  "dm:typing": (to: string, typing: boolean) => void;
 }
 
 /** Error `data` of the connect_error the server sends when it refuses the handshake credentials. */

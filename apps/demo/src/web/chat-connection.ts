@@ -1,22 +1,19 @@
 import { io, type Socket } from "@roomcast/client";
 import type { ChatAuth, ClientToServerEvents, CredentialsRejection, ServerToClientEvents } from "../shared/chat-events.js";
+import { ACK_TIMEOUT_MS, RETRIES } from "../shared/connection-timing.js";
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-/** How long one attempt waits for the server's answer before it is sent again. */
-export const ACK_TIMEOUT_MS = 5000;
-/**
- * Resends of an unanswered request. The client keeps every request (messages included) in its
- * own queue while offline and sends them in order, one at a time, once connected; each resend
- * carries the id of the first send, so the server handles it at most once per session and
- * answers with its first reply. A reconnect counts as a resend.
- */
-export const RETRIES = 5;
 
 /**
  * Opens the chat's socket on the page's own origin (the demo server or the load balancer in
  * front of the nodes). `auth` is read at every (re)connection, so a nickname changed in the
  * dialog, and the rooms the page is in, are what the next handshake carries.
+ *
+ * Every request (messages included) goes through the client's own send queue: kept while
+ * offline, sent in order one at a time once connected, resent after `ACK_TIMEOUT_MS` up to
+ * `RETRIES` times (src/shared/connection-timing.ts says why that many). Each resend carries the
+ * id of the first send, so the server handles it at most once per session and answers with its
+ * first reply.
  */
 export function createChatSocket(auth: () => ChatAuth | null): ChatSocket {
   return io(window.location.origin, {

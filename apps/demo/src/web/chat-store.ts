@@ -185,9 +185,15 @@ export class ChatStore {
     return true;
   }
 
-  addDirectMessage(message: DirectMessage): void {
+  /**
+   * A direct message to us; false when this page already shows it (the server sends one again
+   * until our receipt reaches it, and a recovered session may have had it replayed too).
+   */
+  addDirectMessage(message: DirectMessage): boolean {
     const conversation = this.directWith(message.from);
+    if (conversation.entries.some((entry) => entry.id === message.id)) return false;
     this.append(conversation, entryOf(message, "received"));
+    return true;
   }
 
   /** Shows a message of ours at once, before the server has it; `update` later records its fate. */

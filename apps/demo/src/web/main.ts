@@ -1,9 +1,10 @@
-import type { ChatAuth, ChatCredentials } from "../shared/chat-events.js";
+import type { ChatAuth, ChatCredentials, DirectMessage } from "../shared/chat-events.js";
 import { DEFAULT_ROOMS } from "../shared/chat-rules.js";
 import { createChatSocket, credentialsRejection, failureReason } from "./chat-connection.js";
 import { ChatStore, directConversation, roomConversation } from "./chat-store.js";
+import { watchNetwork } from "./network-watch.js";
 import { Outbox } from "./outbox.js";
-import { loadProfile, loadRooms, saveProfile, saveRooms, userKey } from "./profile-store.js";
+import { loadOpenRoom, loadProfile, loadRooms, saveOpenRoom, saveProfile, saveRooms, userKey } from "./profile-store.js";
 import { avatar } from "./ui/avatar.js";
 import { Composer } from "./ui/composer.js";
 import { ConnectionBanner } from "./ui/connection-banner.js";
@@ -97,7 +98,12 @@ const rooms = {
   },
 };
 
-const typingSender = new TypingSender((room, typing) => socket.volatile.emit("typing", room, typing));
+// Typing hints go to a room, or to the other person of a direct conversation.
+const typingSender = new TypingSender((key, typing) => {
+  const conversation = store.conversations.get(key);
+  if (conversation?.kind === "room") socket.volatile.emit("typing", conversation.title, typing);
+  else if (conversation?.peer) socket.volatile.emit("dm:typing", conversation.peer.id, typing);
+});
 
 new RoomList(required("#sidebar"), store, { join: (room) => void rooms.join(room), leave: (room) => void rooms.leave(room) });
 new MessageList(required("#conversation-title"), required<HTMLOListElement>("#messages"), store, (entry) => outbox.retry(entry));
@@ -106,11 +112,11 @@ new Composer(required<HTMLFormElement>("#composer"), store, {
   send: (text) => {
     const conversation = store.active;
     if (!conversation) return;
-    if (conversation.kind === "room") typingSender.stop();
+    typingSender.stop();
     outbox.send(conversation, text);
   },
   typing: () => {
-    if (store.active?.kind === "room" && socket.connected) typingSender.keystroke(store.active.title);
+    if (store.active && socket.connected) typingSender.keystroke(store.active.key);
   },
 });
 
@@ -129,12 +135,16 @@ store.subscribe((change) => {
       el("span", { className: "visually-hidden", text: " (your profile: change name or colour)" }),
     );
   }
-  if (change.type === "active") drawers.close(false);
+  if (change.type === "active") {
+    drawers.close(false);
+    if (store.active?.kind === "room") saveOpenRoom(store.active.title);
+  }
   if (change.type === "entries") banner.setQueued(outbox.queuedCount);
   if (change.type === "conversations" || change.type === "active") {
     const unread = [...store.conversations.values()].reduce((sum, c) => sum + c.unread, 0);
     roomsUnread.hidden = unread === 0;
-    roomsUnread.textContent = String(unread);
+    // Capped so the badge keeps its width in the phone's top bar; the label says the full count.
+    roomsUnread.textContent = unread > 99 ? "99+" : String(unread);
     roomsUnread.setAttribute("aria-label", `${unread} unread`);
   }
   peopleToggle.textContent = store.active?.kind === "room" ? `People (${userList.count})` : "People";
@@ -186,9 +196,12 @@ socket.on("session", ({ user, nodeId }) => {
   // A recovered session is still in its rooms, and the server replayed what it missed.
   if (sync.recovered) return;
   // A fresh session was put in the rooms the handshake named; fetch their members and history
-  // (the gap's messages among them). The first time, open the first room.
+  // (the gap's messages among them). The first time, open the room that was open before a
+  // reload, or else the first one.
   const wanted = roomsToBeIn();
-  wanted.forEach((room, i) => void rooms.join(room, first && i === 0, sync.since));
+  const saved = loadOpenRoom();
+  const focus = saved !== null && wanted.includes(saved) ? saved : wanted[0];
+  for (const room of wanted) void rooms.join(room, first && room === focus, sync.since);
   socket.emitWithAck("room:list").then(
     (list) => store.knowRooms(list.map((r) => r.name)),
     () => {}, // the list is a convenience: rooms announced later still appear
@@ -197,12 +210,17 @@ socket.on("session", ({ user, nodeId }) => {
 
 socket.on("disconnect", (reason) => {
   missed.wentOffline();
+  outbox.disconnected();
   previousNode = store.nodeId;
   typingSender.stop();
   if (reason === "io client disconnect") banner.set({ kind: "offline", reason: "disconnected", retry: true });
   else if (reason === "io server disconnect") banner.set({ kind: "offline", reason: "the server ended this session", retry: true });
   else banner.set({ kind: "reconnecting", attempt: 1 });
 });
+
+// The browser says the network went away: drop the connection now rather than when the heartbeat
+// notices, so what is written meanwhile waits in the queue (see network-watch.ts).
+watchNetwork(socket, (up) => banner.setNetwork(up));
 
 socket.io.on("reconnect_attempt", (attempt: number) => banner.set({ kind: "reconnecting", attempt }));
 socket.io.on("reconnect_failed", () => banner.set({ kind: "offline", reason: "the server could not be reached", retry: true }));
@@ -231,16 +249,26 @@ socket.on("connect_error", (err) => {
 
 socket.on("room:message", (message) => {
   if (!store.addRoomMessage(message)) return;
-  typingIndicator.clear(message.room, message.from.id);
+  typingIndicator.clear(roomConversation(message.room), message.from.id);
   missed.consider(`#${message.room}`, { ...message, status: "received" });
 });
-socket.on("dm:message", (message) => {
-  store.addDirectMessage(message);
-  missed.consider(`@${message.from.nickname}`, { ...message, status: "received" });
-  if (!store.active) store.open(directConversation(message.from.id));
-  // Tells the sender it arrived; goes through the client's queue like everything else, so a
-  // receipt written while offline is sent once the connection is back.
+/** `kept`: sent again after a reconnect because no receipt of ours had reached the server. */
+function receiveDirect(message: DirectMessage, kept: boolean): void {
+  if (store.addDirectMessage(message)) {
+    const where = `@${message.from.nickname}`;
+    if (kept) missed.addKept(where, { ...message, status: "received" });
+    else missed.consider(where, { ...message, status: "received" });
+    typingIndicator.clear(directConversation(message.from.id), message.from.id);
+    if (!store.active) store.open(directConversation(message.from.id));
+  }
+  // Tells the sender it arrived, for a copy already shown too: the server sends a message again
+  // until a receipt reaches it. Receipts go through the client's queue like everything else, so
+  // one written while offline is sent once the connection is back.
   socket.emit("dm:receipt", message.id, message.from.id, () => {});
+}
+socket.on("dm:message", (message) => receiveDirect(message, false));
+socket.on("dm:undelivered", (messages) => {
+  for (const message of messages) receiveDirect(message, true);
 });
 socket.on("dm:delivered", (receipt) => outbox.receipt(receipt));
 socket.on("room:created", (room) => store.knowRooms([room]));

@@ -41,6 +41,14 @@ export class Outbox {
     for (const { key, entry } of this.store.ownEntries("queued")) this.store.update(key, entry.id, { status: "sending" });
   }
 
+  /**
+   * Disconnected: what was on its way waits again. The client keeps it and sends it again after
+   * the reconnect, with the id of its first send, so the server still handles it once.
+   */
+  disconnected(): void {
+    for (const { key, entry } of this.store.ownEntries("sending")) this.store.update(key, entry.id, { status: "queued" });
+  }
+
   /** How many of our messages wait for the connection. */
   get queuedCount(): number {
     return this.store.ownEntries("queued").length;

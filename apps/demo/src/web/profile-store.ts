@@ -3,10 +3,12 @@ import type { ChatCredentials } from "../shared/chat-events.js";
 const PROFILE = "roomcast-demo-profile";
 const KEY = "roomcast-demo-key";
 const ROOMS = "roomcast-demo-rooms";
+const OPEN_ROOM = "roomcast-demo-open-room";
 
 /*
- * What this tab remembers across reloads. Session storage on purpose: a second tab is a second
- * person, which is how you try the chat on your own.
+ * What this tab remembers across reloads: who it is, the rooms it is in and the one it had open.
+ * Session storage on purpose: a second tab is a second person, which is how you try the chat on
+ * your own, and a person's rooms and open room belong to them, not to every tab of the browser.
  */
 
 export function loadProfile(): ChatCredentials | null {
@@ -39,6 +41,16 @@ export function loadRooms(): string[] {
 
 export function saveRooms(rooms: string[]): void {
   write(ROOMS, rooms);
+}
+
+/** The room that was open last (a direct conversation does not count), so a reload opens it again. */
+export function loadOpenRoom(): string | null {
+  const saved = read<unknown>(OPEN_ROOM);
+  return typeof saved === "string" ? saved : null;
+}
+
+export function saveOpenRoom(room: string): void {
+  write(OPEN_ROOM, room);
 }
 
 function read<T>(name: string): T | null {

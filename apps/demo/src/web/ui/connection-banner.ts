@@ -19,6 +19,8 @@ const BACK_NOTICE_MS = 6000;
 export class ConnectionBanner {
   private state: ConnectionState = { kind: "connecting" };
   private queued = 0;
+  /** The browser's word on the network (`navigator.onLine`): says why a reconnect waits. */
+  private networkUp = true;
   private backTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -48,10 +50,18 @@ export class ConnectionBanner {
     this.render();
   }
 
+  /** The browser says the network is up (or down): while it is down, the banner says so. */
+  setNetwork(up: boolean): void {
+    if (up === this.networkUp) return;
+    this.networkUp = up;
+    this.render();
+  }
+
   private render(): void {
     const state = this.state;
     document.body.dataset.connection = state.kind;
     this.root.dataset.state = state.kind;
+    this.root.dataset.network = this.networkUp ? "up" : "down";
     this.root.dataset.back = String(state.kind === "online" && state.back === true);
     const retry =
       state.kind === "offline" && state.retry
@@ -72,8 +82,11 @@ export class ConnectionBanner {
         if (!state.back) return "Online";
         return state.movedFrom ? `Back online on ${state.nodeId} (${state.movedFrom} stopped)` : "Back online";
       case "reconnecting": {
+        const then = n > 0 ? queued : "you can keep writing";
+        // The client reconnects by itself once the browser says the network is back.
+        if (!this.networkUp) return `Offline: no network · ${then}`;
         const attempt = state.attempt > 1 ? ` (attempt ${state.attempt})` : "";
-        return `Connection lost, reconnecting${attempt}… · ${n > 0 ? queued : "you can keep writing"}`;
+        return `Connection lost, reconnecting${attempt}… · ${then}`;
       }
       case "offline":
         return `Offline: ${state.reason}${n > 0 ? ` · ${queued}` : ""}`;

@@ -22,7 +22,9 @@ interface Gap {
  *   are listed (and are in the timeline too). Nothing replayed, no panel.
  * - the server started a fresh session: what was sent meanwhile cannot be replayed. The page
  *   reloads each room's recent history into the timeline, so the panel says what happened and
- *   how many messages the reload brought, without listing them a second time.
+ *   how many messages the reload brought, without listing them a second time. Direct messages
+ *   the server kept for this person until their page confirmed them arrive right after the
+ *   reconnect: those are listed.
  */
 export class MissedMessages {
   private offlineSince: number | null = null;
@@ -76,6 +78,17 @@ export class MissedMessages {
     if (this.replayed.length > MAX_REPLAYED) this.replayed.shift();
   }
 
+  /**
+   * A direct message the server kept until this page confirms it, sent again right after the
+   * reconnect: listed, whatever kind of session it was (a recovered one replays the rest).
+   */
+  addKept(where: string, entry: TimelineEntry): void {
+    if (this.offlineSince !== null) return this.consider(where, entry);
+    if (!this.gap) return;
+    this.missed = [...this.missed, { where, entry }].slice(-MAX_REPLAYED);
+    this.render();
+  }
+
   /** After a fresh session: the reloaded history of a room brought `count` messages sent during the gap. */
   addReloaded(count: number): void {
     if (!this.gap || this.gap.recovered) return;
@@ -112,23 +125,21 @@ export class MissedMessages {
           ? `The server you were on (${gap.previousNode}) stopped answering, so ${gap.node} took over with a new session.`
           : `The server${gap.node ? ` (${gap.node})` : ""} no longer had this page's session (it restarted, or the page was away too long), so it started a new one.`;
       const reloaded = this.reloaded === 0 ? "Recent room messages were reloaded; none came in meanwhile." : `Recent room messages were reloaded, ${this.reloaded} of them new.`;
-      this.root.replaceChildren(
-        el("p", {}, el("strong", { text: `You were offline for ${span}. ` }), cause),
-        el("p", { text: `${reloaded} Direct messages sent to you while you were away may be missing.` }),
-        close,
-      );
+      const kept = this.missed.length === 0 ? [] : [el("p", { text: "Direct messages kept for you:" }), this.list()];
+      this.root.replaceChildren(el("p", {}, el("strong", { text: `You were offline for ${span}. ` }), cause), el("p", { text: reloaded }), ...kept, close);
       return;
     }
-    const listed = this.missed.slice(-MAX_LISTED);
     const count = this.missed.length === 1 ? "1 message" : `${this.missed.length} messages`;
-    this.root.replaceChildren(
-      el("p", {}, el("strong", { text: `While you were away (${span}): ${count}` })),
-      el(
-        "ul",
-        { data: { testid: "missed-list" } },
-        ...listed.map(({ where, entry }) => el("li", {}, el("span", { className: "hint", text: `${where} · ${formatTime(entry.at)} ` }), `${entry.from.nickname}: ${entry.text}`)),
-      ),
-      close,
+    this.root.replaceChildren(el("p", {}, el("strong", { text: `While you were away (${span}): ${count}` })), this.list(), close);
+  }
+
+  private list(): HTMLElement {
+    return el(
+      "ul",
+      { data: { testid: "missed-list" } },
+      ...this.missed
+        .slice(-MAX_LISTED)
+        .map(({ where, entry }) => el("li", {}, el("span", { className: "hint", text: `${where} · ${formatTime(entry.at)} ` }), `${entry.from.nickname}: ${entry.text}`)),
     );
   }
 }

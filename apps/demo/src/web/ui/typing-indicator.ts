@@ -1,5 +1,5 @@
-import type { TypingUpdate } from "../../shared/chat-events.js";
-import { roomConversation, type ChatStore } from "../chat-store.js";
+import type { ChatUser, TypingUpdate } from "../../shared/chat-events.js";
+import { directConversation, roomConversation, type ChatStore, type ConversationKey } from "../chat-store.js";
 
 /** A typing hint is dropped when not refreshed within this; the sender refreshes every TYPING_REFRESH_MS. */
 const TYPING_EXPIRY_MS = 5000;
@@ -8,12 +8,13 @@ export const TYPING_REFRESH_MS = 2000;
 const TYPING_IDLE_MS = 3000;
 
 /**
- * "Alice is typing…", just above the message box. Hints travel as volatile emits, so any of them may be
- * lost: each one expires on its own rather than waiting for a "stopped" that may never come.
+ * "Alice is typing…", just above the message box, in rooms and in direct conversations. Hints
+ * travel as volatile emits, so any of them may be lost: each one expires on its own rather than
+ * waiting for a "stopped" that may never come.
  */
 export class TypingIndicator {
   /** conversation key -> user id -> (nickname, expiry timer); emptied as hints expire. */
-  private readonly typing = new Map<string, Map<string, { nickname: string; timer: ReturnType<typeof setTimeout> }>>();
+  private readonly typing = new Map<ConversationKey, Map<string, { nickname: string; timer: ReturnType<typeof setTimeout> }>>();
 
   constructor(private readonly root: HTMLElement, private readonly store: ChatStore) {
     store.subscribe((change) => {
@@ -22,24 +23,28 @@ export class TypingIndicator {
   }
 
   update({ room, user, typing }: TypingUpdate): void {
-    const key = roomConversation(room);
+    // A direct conversation is keyed by the other person, who is the one typing.
+    this.set(room === null ? directConversation(user.id) : roomConversation(room), user, typing);
+  }
+
+  /** Someone's message arrived in `key`: they are no longer typing it. */
+  clear(key: ConversationKey, userId: string): void {
+    const entry = this.typing.get(key)?.get(userId);
+    if (entry) this.set(key, { id: userId, nickname: entry.nickname, color: "" }, false);
+  }
+
+  private set(key: ConversationKey, user: ChatUser, typing: boolean): void {
     let users = this.typing.get(key);
     const previous = users?.get(user.id);
     if (previous) clearTimeout(previous.timer);
     if (typing) {
       if (!users) this.typing.set(key, (users = new Map()));
-      users.set(user.id, { nickname: user.nickname, timer: setTimeout(() => this.update({ room, user, typing: false }), TYPING_EXPIRY_MS) });
+      users.set(user.id, { nickname: user.nickname, timer: setTimeout(() => this.set(key, user, false), TYPING_EXPIRY_MS) });
     } else if (users) {
       users.delete(user.id);
       if (users.size === 0) this.typing.delete(key);
     }
     if (key === this.store.activeKey) this.render();
-  }
-
-  /** Someone's message arrived: they are no longer typing it. */
-  clear(room: string, userId: string): void {
-    const entry = this.typing.get(roomConversation(room))?.get(userId);
-    if (entry) this.update({ room, user: { id: userId, nickname: entry.nickname, color: "" }, typing: false });
   }
 
   private render(): void {
@@ -50,23 +55,24 @@ export class TypingIndicator {
 }
 
 /**
- * Decides when this page tells a room it is typing: at the first keystroke, then at most every
- * TYPING_REFRESH_MS, and "stopped" after TYPING_IDLE_MS of quiet or when the message is sent.
+ * Decides when this page tells a conversation (a room, or the other person of a direct one) it is
+ * typing: at the first keystroke, then at most every TYPING_REFRESH_MS, and "stopped" after
+ * TYPING_IDLE_MS of quiet or when the message is sent.
  */
 export class TypingSender {
-  private room: string | null = null;
+  private target: ConversationKey | null = null;
   private lastSent = 0;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly send: (room: string, typing: boolean) => void) {}
+  constructor(private readonly send: (target: ConversationKey, typing: boolean) => void) {}
 
-  keystroke(room: string): void {
-    if (this.room && this.room !== room) this.stop();
-    this.room = room;
+  keystroke(target: ConversationKey): void {
+    if (this.target && this.target !== target) this.stop();
+    this.target = target;
     const now = Date.now();
     if (now - this.lastSent >= TYPING_REFRESH_MS) {
       this.lastSent = now;
-      this.send(room, true);
+      this.send(target, true);
     }
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => this.stop(), TYPING_IDLE_MS);
@@ -74,8 +80,8 @@ export class TypingSender {
 
   stop(): void {
     clearTimeout(this.idleTimer);
-    if (this.room) this.send(this.room, false);
-    this.room = null;
+    if (this.target) this.send(this.target, false);
+    this.target = null;
     this.lastSent = 0;
   }
 }
