@@ -25,6 +25,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
 import { createConnection, createServer } from "node:net";
 
 const args = Object.fromEntries(
@@ -100,6 +101,9 @@ async function cpuSeconds(control) {
   return field("used_cpu_sys") + field("used_cpu_user");
 }
 
+/* append sequence numbers per publisher, kept across runs: Redis remembers the last one it took */
+const seqs = new Array(publishers).fill(0);
+
 async function run(port, subscribers) {
   const channel = "roomcast#/#room-1#";
   const payload = "x".repeat(bytes);
@@ -128,7 +132,6 @@ async function run(port, subscribers) {
     // the arguments the store passes: keys, epoch, MAXLEN, MINID, namespace channel, entry, sequence number, origin TTL, tick settings, room channel
     const keys = (p) => [`${base}#stream`, `${base}#epoch`, `${base}#origin#node${p}`, `${base}#tick`];
     // each publisher an origin of its own, each append a sequence number of its own: the script skips one it has seen
-    const seqs = new Array(publishers).fill(0);
     nextBatch = (p) => {
       let text = "";
       for (let i = 0; i < batchSize; i++) text += command("EVALSHA", sha, 4, ...keys(p), "epoch0", 10_000, Date.now() - 120_000, `${base}#packets`, payload, ++seqs[p], 600_000, 1000, 1000, channel);
