@@ -8,7 +8,7 @@ export { type RemoteSocket, RemoteSocketHandle } from "./broadcast/remote-socket
 export { Connection, type ConnectionState, type ConnectionHandshake } from "./connection/connection.js";
 export { AckRegistry, AckTimeoutError } from "./acks/ack-registry.js";
 export { HandledEmits, type HandledEmitsOptions, type HandledEmitRecord, type EmitArrival } from "./acks/handled-emits.js";
-export { Adapter, type AdapterConstructor, type AdapterNamespace, type AdapterSocket, type SocketDetails } from "./broadcast/adapter.js";
+export { Adapter, type AdapterConstructor, type AdapterNamespace, type AdapterSocket, type HandledLateNotice, type SocketDetails } from "./broadcast/adapter.js";
 export { OutgoingPacket, buildFrame } from "./dialect/outgoing-packet.js";
 export {
   DEFAULT_OPTIONS,

@@ -51,7 +51,10 @@ export interface ServerMetrics {
   connectTimeouts: number;
   /** Namespace connections refused (unknown namespace, middleware, limits). */
   connectErrors: number;
-  /** Errors thrown by application handlers and middleware. */
+  /**
+   * Errors thrown by application handlers and middleware (rejected promises included), and runs
+   * of emits with an id given up after `handledEmits.maxRunTime` without an answer.
+   */
   handlerErrors: number;
   /** Acks (single or broadcast) that timed out. */
   ackTimeouts: number;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Packet, PacketType } from "@roomcast/protocol";
 import { Server, type ServerOptionsInput } from "../src/index.js";
 import type { RawClient } from "./support/raw-client.js";
-import { startServer, waitUntil, type TestServer } from "./support/server.js";
+import { memoryLogger, startServer, waitUntil, type TestServer } from "./support/server.js";
 import { CLIENT_MODES, startSocketIoServer, type SocketIoTestServer } from "./support/socketio-client.js";
 
 type Connected = Packet & { type: typeof PacketType.CONNECTED };
@@ -33,6 +33,22 @@ function errors(client: RawClient): unknown[] {
 }
 
 const ackOf = (id: number) => (p: Packet) => p.type === PacketType.ACK && p.id === id;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Collects the unhandled rejections of the process while `run` runs (and a little after). */
+async function unhandledRejectionsDuring(run: () => Promise<void>): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  const listener = (reason: unknown): void => void seen.push(reason);
+  process.on("unhandledRejection", listener);
+  try {
+    await run();
+    await sleep(50);
+  } finally {
+    process.off("unhandledRejection", listener);
+  }
+  return seen;
+}
 
 /** A promise and the function that settles it, to hold a handler until the test lets it go. */
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -140,6 +156,136 @@ describe("emits with an id (EVENT_ONCE)", () => {
     expect(runs).toBe(1);
   });
 
+  describe("handlers that fail or never answer", () => {
+    it("forgets the id of a handler that throws, reports the error, and keeps later emits coming", async () => {
+      const logger = memoryLogger();
+      const s = await start({ logger, handledEmits: { maxIds: 2 } });
+      let runs = 0;
+      s.io.on("connection", (socket) =>
+        socket.on("order", (_n: number, _ack: () => void) => {
+          runs++;
+          throw new Error("out of stock");
+        }),
+      );
+      const client = await s.joined();
+      for (const id of [1, 2, 3]) emitOnce(client, id, "order", id);
+      await waitUntil(() => runs === 3);
+      // a resend runs it again: its first run never answered
+      emitOnce(client, 1, "order", 1);
+      await waitUntil(() => runs === 4);
+      await sleep(20);
+      expect(errors(client)).toEqual([]);
+      expect(acks(client)).toEqual([]);
+      expect(s.io.metrics.refusedEmits).toBe(0);
+      expect(s.io.metrics.handlerErrors).toBe(4);
+      expect(logger.errors).toEqual([expect.objectContaining({ message: "out of stock" }), expect.anything(), expect.anything(), expect.anything()]);
+    });
+
+    it("does not acknowledge a handler without an ack that throws: its resend runs it again", async () => {
+      const s = await start();
+      let runs = 0;
+      s.io.on("connection", (socket) =>
+        socket.on("note", (_text: string) => {
+          if (++runs === 1) throw new Error("not now");
+        }),
+      );
+      const client = await s.joined();
+      emitOnce(client, 1, "note", "a");
+      await waitUntil(() => runs === 1);
+      await sleep(20);
+      expect(acks(client, 1)).toEqual([]);
+      emitOnce(client, 1, "note", "a");
+      await client.waitFor(ackOf(1));
+      expect(runs).toBe(2);
+      expect(s.io.metrics.handlerErrors).toBe(1);
+    });
+
+    it("forgets the id of an async handler that rejects, reports it as a handler error, and leaves no unhandled rejection", async () => {
+      const logger = memoryLogger();
+      const s = await start({ logger, handledEmits: { maxIds: 2 } });
+      let runs = 0;
+      s.io.on("connection", (socket) =>
+        socket.on("order", async (_n: number, _ack: () => void) => {
+          runs++;
+          await Promise.resolve();
+          throw new Error("payment refused");
+        }),
+      );
+      const client = await s.joined();
+      const unhandled = await unhandledRejectionsDuring(async () => {
+        for (const [n, id] of [1, 2, 3, 1].entries()) {
+          emitOnce(client, id, "order", id);
+          await waitUntil(() => s.io.metrics.handlerErrors === n + 1 || errors(client).length > 0);
+        }
+      });
+      expect(runs).toBe(4);
+      expect(unhandled).toEqual([]);
+      expect(errors(client)).toEqual([]);
+      expect(s.io.metrics.refusedEmits).toBe(0);
+      expect(logger.errors[0]).toMatchObject({ message: "payment refused" });
+    });
+
+    it("keeps the answer of a handler that answered before it rejected", async () => {
+      const s = await start();
+      let runs = 0;
+      s.io.on("connection", (socket) =>
+        socket.on("order", async (ack: (n: number) => void) => {
+          ack(++runs);
+          await Promise.resolve();
+          throw new Error("after the answer");
+        }),
+      );
+      const client = await s.joined();
+      emitOnce(client, 1, "order");
+      await client.waitFor(ackOf(1));
+      await waitUntil(() => s.io.metrics.handlerErrors === 1);
+      emitOnce(client, 1, "order");
+      await waitUntil(() => acks(client, 1).length === 2);
+      expect(acks(client, 1)).toEqual([[1], [1]]);
+      expect(runs).toBe(1);
+    });
+
+    it("reports a catch-all listener whose promise rejects instead of leaving an unhandled rejection", async () => {
+      const s = await start();
+      s.io.on("connection", (socket) =>
+        socket.onAny(async () => {
+          await Promise.resolve();
+          throw new Error("audit log down");
+        }),
+      );
+      const client = await s.joined();
+      const unhandled = await unhandledRejectionsDuring(async () => {
+        client.emit("/", "chat", "hi");
+        await waitUntil(() => s.io.metrics.handlerErrors === 1);
+      });
+      expect(unhandled).toEqual([]);
+    });
+
+    it("gives up a run that has not answered within maxRunTime: its id is forgotten, reported, and no longer counts against maxIds", async () => {
+      const logger = memoryLogger();
+      const s = await start({ logger, handledEmits: { maxIds: 1, maxRunTime: 500 } });
+      let runs = 0;
+      s.io.on("connection", (socket) =>
+        socket.on("order", (_ack: () => void) => {
+          runs++; // never answers
+        }),
+      );
+      const client = await s.joined();
+      emitOnce(client, 1, "order");
+      await waitUntil(() => runs === 1);
+      emitOnce(client, 1, "order");
+      emitOnce(client, 2, "order");
+      await client.waitForEvent("error");
+      expect(runs).toBe(1);
+      expect(errors(client)).toEqual([expect.objectContaining({ code: "ERR_TOO_MANY_PENDING_EMITS", id: 2 })]);
+      await sleep(600);
+      emitOnce(client, 2, "order");
+      await waitUntil(() => runs === 2);
+      expect(s.io.metrics.handlerErrors).toBe(1);
+      expect(String((logger.errors[0] as Error).message)).toMatch(/emit 1 .*handledEmits\.maxRunTime \(500 ms\)/);
+    });
+  });
+
   describe("limits", () => {
     it("refuses an emit while maxIds runs have not answered, with ERR_TOO_MANY_PENDING_EMITS, on that socket only", async () => {
       const s = await start({ handledEmits: { maxIds: 2, maxAge: 60_000, maxReplyBytes: 1024 } });
@@ -207,8 +353,33 @@ describe("emits with an id (EVENT_ONCE)", () => {
       expect(() => new Server({ handledEmits: { maxReplyBytes: 1.5 } })).toThrow(/handledEmits\.maxReplyBytes/);
       expect(() => new Server({ handledEmits: { maxIdz: 3 } as never })).toThrow(/unknown option "handledEmits\.maxIdz"/);
       const io = new Server({ handledEmits: { maxIds: 4 } });
-      expect(io.options.handledEmits).toEqual({ maxIds: 4, maxAge: 300_000, maxReplyBytes: 1024 });
+      expect(io.options.handledEmits).toEqual({ maxIds: 4, maxAge: 300_000, maxRunTime: 60_000, maxReplyBytes: 1024 });
       void io.close();
+    });
+
+    it("refuses a maxReplyBytes of 0: a window that keeps no reply could answer no resend", () => {
+      expect(() => new Server({ handledEmits: { maxReplyBytes: 0 } })).toThrow(/"handledEmits\.maxReplyBytes" must be an integer number of bytes >= 1/);
+    });
+
+    it("refuses a maxRunTime above maxAge, and lowers its default to a smaller maxAge", () => {
+      expect(() => new Server({ handledEmits: { maxAge: 1000, maxRunTime: 2000 } })).toThrow(/handledEmits\.maxRunTime.*handledEmits\.maxAge/);
+      expect(() => new Server({ handledEmits: { maxRunTime: 0 } })).toThrow(/handledEmits\.maxRunTime/);
+      const io = new Server({ handledEmits: { maxAge: 100 } });
+      expect(io.options.handledEmits.maxRunTime).toBe(100);
+      void io.close();
+    });
+
+    it("warns through the logger when maxAge is below the recovery's maxDisconnectionDuration", () => {
+      const warnings: string[] = [];
+      const logger = { warn: (message: string) => void warnings.push(message), error: () => {} };
+      const low = new Server({ logger, handledEmits: { maxAge: 60_000 }, connectionStateRecovery: {} });
+      void low.close();
+      expect(warnings).toEqual([expect.stringMatching(/handledEmits\.maxAge \(60000 ms\).*maxDisconnectionDuration \(120000 ms\)/)]);
+      warnings.length = 0;
+      for (const options of [{ connectionStateRecovery: {} }, { handledEmits: { maxAge: 60_000 } }, { handledEmits: { maxAge: 60_000 }, connectionStateRecovery: { maxDisconnectionDuration: 30_000 } }]) {
+        void new Server({ logger, ...options }).close();
+      }
+      expect(warnings).toEqual([]);
     });
   });
 
@@ -297,6 +468,116 @@ describe("emits with an id (EVENT_ONCE)", () => {
       await second.waitFor(ackOf(1));
       expect(acks(second, 1)).toEqual([["kept"]]);
       expect(runs).toBe(1);
+    });
+
+    it("sends an answer given after a failed resume to the fresh session that took over the ids", async () => {
+      const s = await start({ connectionStateRecovery: { maxPackets: 1 } });
+      const hold = gate();
+      let runs = 0;
+      s.io.on("connection", (socket) =>
+        socket.on("slow", async (ack: (text: string) => void) => {
+          runs++;
+          await hold.wait;
+          ack("late");
+        }),
+      );
+      const first = await s.client();
+      const { info } = await connect(first);
+      emitOnce(first, 1, "slow");
+      await waitUntil(() => runs === 1);
+      await drop(first);
+      await waitUntil(() => s.io.sockets.sockets.size === 0);
+      // more than maxPackets while the client is away: the replay cannot be done
+      for (let i = 0; i < 3; i++) s.io.emit("news", i);
+
+      const second = await s.client();
+      const fresh = await connect(second, { pid: info.pid!, position: info.position! });
+      expect(fresh.info.recovered).toBe(false);
+      emitOnce(second, 1, "slow");
+      await waitUntil(() => s.io.metrics.duplicateEmits === 1);
+      hold.open();
+      await second.waitFor(ackOf(1));
+      expect(acks(second, 1)).toEqual([["late"]]);
+      expect(runs).toBe(1);
+    });
+
+    it("keeps that answer in the fresh session's kept session when it dropped too", async () => {
+      const s = await start({ connectionStateRecovery: { maxPackets: 1 } });
+      const hold = gate();
+      let runs = 0;
+      s.io.on("connection", (socket) =>
+        socket.on("slow", async (ack: (text: string) => void) => {
+          runs++;
+          await hold.wait;
+          ack("late");
+        }),
+      );
+      const first = await s.client();
+      const { info } = await connect(first);
+      emitOnce(first, 1, "slow");
+      await waitUntil(() => runs === 1);
+      await drop(first);
+      await waitUntil(() => s.io.sockets.sockets.size === 0);
+      for (let i = 0; i < 3; i++) s.io.emit("news", i);
+      const second = await s.client();
+      const fresh = await connect(second, { pid: info.pid!, position: info.position! });
+      expect(fresh.info.recovered).toBe(false);
+      await drop(second);
+      await waitUntil(() => s.io.sockets.sockets.size === 0);
+      hold.open();
+      await sleep(20);
+
+      const third = await s.client();
+      const resumed = await connect(third, { pid: fresh.info.pid!, position: fresh.info.position! });
+      expect(resumed.info.recovered).toBe(true);
+      emitOnce(third, 1, "slow");
+      await third.waitFor(ackOf(1));
+      expect(acks(third, 1)).toEqual([["late"]]);
+      expect(runs).toBe(1);
+    });
+
+    it("takes over a session whose old connection is still open (half-open): recovered, and the run answers to the new socket", async () => {
+      const s = await start({ connectionStateRecovery: {} });
+      const hold = gate();
+      let runs = 0;
+      const reasons: string[] = [];
+      s.io.on("connection", (socket) => {
+        socket.on("disconnect", (reason) => reasons.push(reason));
+        socket.on("slow", async (ack: (text: string) => void) => {
+          runs++;
+          await hold.wait;
+          ack("late");
+        });
+        if (!socket.recovered) socket.join("room");
+      });
+      const first = await s.client();
+      const { info } = await connect(first);
+      emitOnce(first, 1, "slow");
+      await waitUntil(() => runs === 1);
+      // sent on the old connection, which the client no longer reads
+      s.io.to("room").emit("news", 1);
+
+      const second = await s.client();
+      const resumed = await connect(second, { pid: info.pid!, position: info.position! });
+      expect(resumed.info).toMatchObject({ recovered: true, sid: info.sid, missed: 1 });
+      await waitUntil(() => second.packets.some((p) => p.type === PacketType.EVENT_AT));
+      expect(second.packets.filter((p) => p.type === PacketType.EVENT_AT).map((p) => (p as { data: unknown[] }).data)).toEqual([["news", 1]]);
+      expect(s.io.sockets.recovery!.stats.takenOver).toBe(1);
+      expect(reasons).toEqual(["server namespace disconnect"]);
+      expect(s.io.sockets.sockets.size).toBe(1);
+      expect([...s.io.sockets.sockets.get(info.sid!)!.rooms].sort()).toEqual([info.sid, "room"].sort());
+      emitOnce(second, 1, "slow");
+      await waitUntil(() => s.io.metrics.duplicateEmits === 1);
+      hold.open();
+      await second.waitFor(ackOf(1));
+      expect(acks(second, 1)).toEqual([["late"]]);
+      expect(acks(first, 1)).toEqual([]);
+      expect(runs).toBe(1);
+      // the old connection closing later changes nothing
+      first.close();
+      await first.closed;
+      await sleep(20);
+      expect([...s.io.sockets.sockets.get(info.sid!)!.rooms].sort()).toEqual([info.sid, "room"].sort());
     });
 
     it("starts a fresh window with a fresh session", async () => {

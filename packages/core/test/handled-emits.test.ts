@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { HandledEmits, type HandledEmitsOptions } from "../src/index.js";
 import { replyFits } from "../src/acks/reply-size.js";
 
-const limits: HandledEmitsOptions = { maxIds: 3, maxAge: 1000, maxReplyBytes: 64 };
+const limits: HandledEmitsOptions = { maxIds: 3, maxAge: 1000, maxRunTime: 400, maxReplyBytes: 64 };
 
 describe("HandledEmits", () => {
   describe("#arrive", () => {
@@ -10,7 +10,7 @@ describe("HandledEmits", () => {
       const window = new HandledEmits(limits);
       expect(window.arrive(7, 0)).toBe("new");
       expect(window.arrive(7, 1)).toBe("running");
-      expect(window.settle(7, ["ok", 1])).toBe(true);
+      expect(window.settle(7, ["ok", 1])).toBe("recorded");
       expect(window.arrive(7, 2)).toBe("answered");
       expect(window.replyOf(7)).toEqual(["ok", 1]);
     });
@@ -19,7 +19,7 @@ describe("HandledEmits", () => {
       const window = new HandledEmits(limits);
       window.arrive(1, 0);
       window.settle(1, ["first"]);
-      expect(window.settle(1, ["second"])).toBe(false);
+      expect(window.settle(1, ["second"])).toBe("repeated");
       expect(window.replyOf(1)).toEqual(["first"]);
     });
 
@@ -74,9 +74,44 @@ describe("HandledEmits", () => {
     it("keeps no reply over maxReplyBytes: the id is answered, the reply is not kept", () => {
       const window = new HandledEmits(limits);
       window.arrive(1, 0);
-      expect(window.settle(1, ["x".repeat(100)])).toBe(true);
+      expect(window.settle(1, ["x".repeat(100)])).toBe("recorded");
       expect(window.arrive(1, 1)).toBe("unkept");
       expect(window.replyOf(1)).toBeUndefined();
+    });
+  });
+
+  describe("#settle of an id it does not remember", () => {
+    it("says so, so the answer still goes to a connected client but is not kept", () => {
+      const window = new HandledEmits(limits);
+      expect(window.settle(9, ["late"])).toBe("unknown");
+      expect(window.size).toBe(0);
+    });
+  });
+
+  describe("#giveUpOverdue", () => {
+    it("forgets runs that have gone maxRunTime without answering, oldest first, and leaves answered ids alone", () => {
+      const window = new HandledEmits({ ...limits, maxIds: 5 });
+      window.arrive(1, 0);
+      window.arrive(2, 100);
+      window.settle(2, ["kept"]);
+      window.arrive(3, 200);
+      window.arrive(4, 300);
+      expect(window.pending).toBe(3);
+      expect(window.giveUpOverdue(399)).toEqual([]);
+      expect(window.giveUpOverdue(600)).toEqual([1, 3]);
+      expect(window.pending).toBe(1);
+      expect(window.arrive(1, 600)).toBe("new");
+      expect(window.arrive(2, 600)).toBe("answered");
+      expect(window.arrive(4, 600)).toBe("running");
+      expect(window.giveUpOverdue(600)).toEqual([]);
+    });
+
+    it("makes room for new ids: a socket whose handlers never answer is not refused for maxAge", () => {
+      const window = new HandledEmits(limits);
+      for (const id of [1, 2, 3]) window.arrive(id, 0);
+      expect(window.arrive(4, 10)).toBe("full");
+      expect(window.giveUpOverdue(400)).toEqual([1, 2, 3]);
+      expect(window.arrive(4, 400)).toBe("new");
     });
   });
 

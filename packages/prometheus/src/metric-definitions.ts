@@ -152,7 +152,7 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   },
   perNamespace("recovery_sessions_kept_total", "counter", "Sessions of dropped sockets kept for connection-state recovery, by namespace.", (nsp) => nsp.recovery?.stats.persisted),
   perNamespace("recovery_resyncs_total", "counter", "Sockets closed with 4005 (RESYNC) because packets they were sent were lost in a Redis outage: their clients resume with recovered === false, by namespace.", (nsp) => nsp.recovery?.stats.resynced),
-  perNamespace("recovery_takeovers_total", "counter", "Stale sockets closed because another node resumed their session, by namespace.", (nsp) => nsp.recovery?.stats.takenOver),
+  perNamespace("recovery_takeovers_total", "counter", "Stale sockets closed because their session was resumed while they were still connected (on another node, or on the same one after a half-open connection), by namespace.", (nsp) => nsp.recovery?.stats.takenOver),
   perNamespace("recovery_store_errors_total", "counter", "Failed operations of the connection-state recovery store, by namespace.", (nsp) => nsp.recovery?.stats.storeErrors),
 
   // cluster

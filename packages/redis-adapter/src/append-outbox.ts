@@ -6,6 +6,9 @@ export interface OutboxLimits {
   maxBytes: number;
 }
 
+/* no room channel: the gap marker goes out on the namespace channel, to every node */
+const NAMESPACE: readonly string[] = [];
+
 /* states of a queued append */
 const WAITING = 0;
 const SENT = 1;
@@ -13,6 +16,8 @@ const DONE = 2;
 
 interface Item {
   readonly payload: Buffer;
+  /** The room channels it goes out on; empty: the namespace channel. */
+  readonly channels: readonly string[];
   /** This node's sequence number of the append, so that Redis takes each one once however often it is sent. */
   readonly seq: number;
   /** The gap marker itself: if Redis refuses it, nothing more can be said. */
@@ -59,7 +64,7 @@ export class AppendOutbox {
   private closed = false;
 
   constructor(
-    private readonly send: (payload: Buffer, seq: number) => Promise<unknown>,
+    private readonly send: (payload: Buffer, seq: number, channels: readonly string[]) => Promise<unknown>,
     private readonly gapMarker: Buffer,
     private readonly limits: OutboxLimits,
     private readonly warn: (message: string, error?: unknown) => void,
@@ -70,16 +75,17 @@ export class AppendOutbox {
     return this.items.length - this.head;
   }
 
-  push(payload: Buffer): void {
+  /** Queues an append of `payload`, published on `channels` (room channels; none: the namespace channel). */
+  push(payload: Buffer, channels: readonly string[]): void {
     if (this.closed || this.queued >= this.limits.maxItems || this.bytes + payload.length > this.limits.maxBytes) {
       if (this.lost++ === 0) this.warn(`events are being dropped: ${this.queued} are waiting for Redis already; the sockets they target will be resynchronised`);
       return;
     }
-    this.enqueue(payload, false);
+    this.enqueue(payload, channels, false);
   }
 
-  private enqueue(payload: Buffer, marker: boolean): void {
-    const item: Item = { payload, seq: this.nextSeq++, marker, state: WAITING };
+  private enqueue(payload: Buffer, channels: readonly string[], marker: boolean): void {
+    const item: Item = { payload, channels, seq: this.nextSeq++, marker, state: WAITING };
     this.items.push(item);
     this.bytes += payload.length;
     if (!this.holding) this.dispatch(item);
@@ -88,7 +94,7 @@ export class AppendOutbox {
   private dispatch(item: Item): void {
     item.state = SENT;
     this.inFlight++;
-    this.send(item.payload, item.seq).then(
+    this.send(item.payload, item.seq, item.channels).then(
       () => this.settled(item, undefined),
       (err: unknown) => this.settled(item, err),
     );
@@ -109,7 +115,7 @@ export class AppendOutbox {
       // Redis answers again: say what was lost, once
       if (this.lost > 0 && !this.closed && err === undefined) {
         this.lost = 0;
-        this.enqueue(this.gapMarker, true);
+        this.enqueue(this.gapMarker, NAMESPACE, true);
       }
     } else {
       item.state = WAITING;

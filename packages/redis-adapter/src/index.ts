@@ -3,4 +3,5 @@ export { Emitter, EmitterOperator, type EmitterMetrics, type EmitterOptions } fr
 export { RedisBus, type PubSubMode, type RedisBusOptions } from "./redis-bus.js";
 export type { RedisClient } from "./redis-client.js";
 export { PartialResponseError } from "@roomcast/core";
-export { createStreamsStore, RedisStreamsStore, type StreamsStoreOptions } from "./streams-store.js";
+export { createStreamsStore, type StreamsStoreOptions } from "./streams-store.js";
+export { RedisStreamsStore, type StreamsStoreMetrics } from "./redis-streams-store.js";

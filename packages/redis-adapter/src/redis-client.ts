@@ -9,7 +9,7 @@
  * const pubClient: RedisClient = new Redis(process.env.REDIS_URL);
  */
 export interface RedisClient {
-  /** ioredis's connection state; roomcast only tells `"ready"` from the rest. */
+  /** ioredis's connection state; roomcast tells `"ready"` and `"wait"` (lazyConnect, not connected yet) from the rest. */
   readonly status: string;
   on(event: string, listener: (...args: any[]) => void): unknown;
   once(event: string, listener: (...args: any[]) => void): unknown;
@@ -25,6 +25,8 @@ export interface RedisClient {
   getdelBuffer(key: string): Promise<Buffer | null>;
   /** Registers a Lua script as a method (EVALSHA, falling back to EVAL). */
   defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+  /** Opens the connection of a client created with `lazyConnect` (status `"wait"`). */
+  connect?(): Promise<unknown>;
   /** A new connection with the same options (for a subscriber). */
   duplicate(): RedisClient;
   disconnect(): void;

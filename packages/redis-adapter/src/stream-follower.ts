@@ -178,7 +178,7 @@ export class StreamFollower {
 
   constructor(
     private readonly stream: FollowedStream,
-    /** Messages held at most while catching up (the namespace's `maxPackets`). */
+    /** Messages held at most while catching up; one more is lost, and every socket resynchronises. */
     private readonly limit: number,
   ) {}
 
@@ -210,14 +210,14 @@ export class StreamFollower {
       if (!reached(this.packetsTo, at, true)) this.packetsTo = at;
     }
     const item: Item = { at, position, payload };
-    if (!this.broken && this.groups.length === 0 && this.heldStart === this.held.length) {
+    if (!this.broken && this.groups.length === 0 && this.heldStart === this.held.length && this.caughtStart === this.caught.length) {
       this.apply(item);
       return;
     }
     if (this.held.length - this.heldStart < this.limit) this.held.push(item);
     else this.overflow = true;
     if (this.groups[0]?.answer !== undefined) this.tryComplete();
-    else this.pump();
+    this.pump();
   }
 
   /**
@@ -239,6 +239,7 @@ export class StreamFollower {
     subscribed.then(
       () => this.subscribed(done),
       (err: unknown) => {
+        if (this.closed) return;
         this.stream.warn(`could not subscribe to the packets of room ${room}; its sockets are resynchronised`, err);
         this.stream.gap(new Set([room]));
         this.subscribed(done);
@@ -384,6 +385,13 @@ export class StreamFollower {
       },
       (err: unknown) => {
         if (this.closed || !this.groups.includes(group)) return;
+        if (group.floor !== undefined) {
+          // the cursor when the group began: earlier than the joins, never later than a read that followed them
+          group.from = group.floor;
+          this.drive();
+          this.pump();
+          return;
+        }
         this.stream.warn("could not read the stream head for rooms this node starts to hear; trying again", err);
         this.later(() => this.readHead(group));
       },

@@ -11,8 +11,16 @@ export interface HandledEmitsOptions {
   /** How long (ms) after its first arrival an id is remembered. Default 300000 (5 minutes). */
   maxAge: number;
   /**
+   * How long (ms) after its arrival a run may go without answering. Past it the run is given up:
+   * its id is forgotten, so it no longer counts against `maxIds` and a resend runs the handler
+   * again, and the socket reports it as a handler error. At most `maxAge`; default 60000 (1
+   * minute), or `maxAge` when that is lower.
+   */
+  maxRunTime: number;
+  /**
    * Largest reply (bytes, about its JSON length) kept for resends. A larger one still goes to the
-   * client once; a resend is then refused with ERR_REPLY_TOO_LARGE instead of answered. Default 1024.
+   * client once; a resend is then refused with ERR_REPLY_TOO_LARGE instead of answered. At least 1
+   * (an empty reply's size: a window that kept no reply could answer no resend). Default 1024.
    */
   maxReplyBytes: number;
 }
@@ -32,6 +40,15 @@ export interface HandledEmitRecord {
    */
   reply?: unknown[] | null;
 }
+
+/** What recording the answer of a run found. */
+export type Settlement =
+  /** the first answer for the id: kept (or noted as too large), and to be sent */
+  | "recorded"
+  /** the id was answered already (by this run or another one): nothing more to send */
+  | "repeated"
+  /** the id is not remembered (given up, forgotten or expired): the answer is sent, not kept */
+  | "unknown";
 
 /** What an arriving emit with an id is. */
 export type EmitArrival =
@@ -69,6 +86,13 @@ export class HandledEmits {
   private order: Entry[] = [];
   private head = 0;
   private running = 0;
+  /*
+   * Entries that were running when they arrived, in arrival order from `runHead`, so giving up
+   * overdue runs looks at the front only; answered or forgotten ones are skipped, and compacted
+   * away like `order`'s.
+   */
+  private runs: Entry[] = [];
+  private runHead = 0;
 
   constructor(private readonly limits: HandledEmitsOptions) {}
 
@@ -88,6 +112,11 @@ export class HandledEmits {
     return this.entries.size;
   }
 
+  /** Runs that have not answered yet. */
+  get pending(): number {
+    return this.running;
+  }
+
   /** Files an arriving emit `id`: "new" ones are remembered as running from now on. */
   arrive(id: number, now: number): EmitArrival {
     this.expire(now);
@@ -103,24 +132,53 @@ export class HandledEmits {
     return this.entries.get(id)?.reply ?? undefined;
   }
 
+  /** Records the answer of `id`'s run, if it is the first one (see {@link Settlement}). */
+  settle(id: number, reply: unknown[]): Settlement {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return "unknown";
+    if (entry.reply !== undefined) return "repeated";
+    entry.reply = replyFits(reply, this.limits.maxReplyBytes) ? reply : null;
+    this.running--;
+    return "recorded";
+  }
+
   /**
-   * Records the answer of `id`'s run. False when there is nothing to record: it answered already
-   * (an ack function called twice) or the id was forgotten.
+   * Forgets a run that will not answer, so a resend runs the handler again: it never reached its
+   * handler (packet middleware refused it), or its handler threw or rejected first. An answered
+   * id stays. True when a run was forgotten.
    */
-  settle(id: number, reply: unknown[]): boolean {
+  forget(id: number): boolean {
     const entry = this.entries.get(id);
     if (entry === undefined || entry.reply !== undefined) return false;
-    entry.reply = replyFits(reply, this.limits.maxReplyBytes) ? reply : null;
+    this.entries.delete(id);
     this.running--;
     return true;
   }
 
-  /** Forgets a run that never reached its handler (packet middleware refused it), so a resend runs. */
-  forget(id: number): void {
-    const entry = this.entries.get(id);
-    if (entry === undefined || entry.reply !== undefined) return;
-    this.entries.delete(id);
-    this.running--;
+  /**
+   * Gives up the runs that have gone `maxRunTime` ms without answering: forgets their ids (see
+   * {@link forget}) and returns them, oldest first.
+   */
+  giveUpOverdue(now: number): readonly number[] {
+    if (this.running === 0) {
+      this.runs.length = 0;
+      this.runHead = 0;
+      return NONE;
+    }
+    const oldest = now - this.limits.maxRunTime;
+    const runs = this.runs;
+    let overdue: number[] | undefined;
+    while (this.runHead < runs.length) {
+      const entry = runs[this.runHead];
+      if (this.live(entry) && entry.reply === undefined) {
+        if (entry.at > oldest) break;
+        this.entries.delete(entry.id);
+        this.running--;
+        (overdue ??= []).push(entry.id);
+      }
+      this.runHead++;
+    }
+    return overdue ?? NONE;
   }
 
   /** The window as a session record keeps it. */
@@ -136,10 +194,14 @@ export class HandledEmits {
 
   private add(entry: Entry): void {
     this.entries.set(entry.id, entry);
-    if (entry.reply === undefined) this.running++;
     // the consumed front and stale entries go once they are as many as the live ones: O(1) amortised
     if (this.order.length >= 2 * this.entries.size + 16) this.compact();
     this.order.push(entry);
+    if (entry.reply === undefined) {
+      this.running++;
+      if (this.runs.length >= 2 * this.running + 16) this.compactRuns();
+      this.runs.push(entry);
+    }
   }
 
   private live(entry: Entry): boolean {
@@ -182,4 +244,11 @@ export class HandledEmits {
     this.order = this.order.slice(this.head).filter((entry) => this.live(entry));
     this.head = 0;
   }
+
+  private compactRuns(): void {
+    this.runs = this.runs.slice(this.runHead).filter((entry) => entry.reply === undefined && this.live(entry));
+    this.runHead = 0;
+  }
 }
+
+const NONE: readonly number[] = Object.freeze([]);

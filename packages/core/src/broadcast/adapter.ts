@@ -17,12 +17,29 @@ export interface AdapterSocket {
   disconnect(close?: boolean): unknown;
 }
 
+/**
+ * A run of an emit with an id (EVENT_ONCE) that ended after its socket dropped, for the node that
+ * holds its recovery session now (connection-state recovery, docs/RECOVERY.md "Delivery
+ * guarantees").
+ */
+export interface HandledLateNotice {
+  /** The recovery session the run belongs to, and its socket id. */
+  pid: string;
+  sid: SocketId;
+  /** The emit's id. */
+  id: number;
+  /** The handler's answer; absent when the run will not answer (it failed, or never reached its handler). */
+  reply?: unknown[];
+}
+
 /** What an adapter needs of its namespace. */
 export interface AdapterNamespace {
   readonly name: string;
   readonly sockets: ReadonlyMap<SocketId, AdapterSocket>;
   /** Runs this namespace's `serverSideEmit` listeners for an event another node sent. */
   onServerSideEmit(args: unknown[]): void;
+  /** Takes a late outcome another node sent (`Adapter.handledLate`) to the socket that holds its session here, if any. */
+  onHandledLate?(notice: HandledLateNotice): void;
   /** A fresh ack id, unique among the acks pending on this node's sockets. */
   nextAckId(): number;
 }
@@ -222,6 +239,12 @@ export class Adapter extends EventEmitter {
     const last = args[args.length - 1];
     if (typeof last === "function") queueMicrotask(() => (last as (err: Error | null, replies: unknown[]) => void)(null, []));
   }
+
+  /**
+   * Tells the other nodes that a run of an emit with an id ended after its socket dropped: the
+   * client may have resumed its session on one of them. A single node has none.
+   */
+  handledLate(_notice: HandledLateNotice): void {}
 
   /**
    * Calls `fn` once for each local socket that matches `opts`: in any of `opts.rooms` (every socket

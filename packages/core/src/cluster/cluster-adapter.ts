@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ErrorCode, type Packet, RoomcastError } from "@roomcast/protocol";
-import { Adapter, type AdapterConstructor, type AdapterNamespace, type SocketDetails } from "../broadcast/adapter.js";
+import { Adapter, type AdapterConstructor, type AdapterNamespace, type HandledLateNotice, type SocketDetails } from "../broadcast/adapter.js";
 import { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import type { BroadcastOptions, Room } from "../types.js";
 import type { BusListener, ClusterBus } from "./bus.js";
@@ -324,6 +324,11 @@ export class ClusterAdapter extends Adapter {
     super.disconnectSockets(opts, close);
   }
 
+  override handledLate(notice: HandledLateNotice): void {
+    const { pid, sid, id, reply } = notice;
+    this.publishRequest({ type: MessageType.HANDLED_LATE, uid: this.uid, nsp: this.nsp.name, pid, sid, id, ...(reply !== undefined && { reply }) });
+  }
+
   /**
    * Runs the other nodes' `serverSideEmit` listeners. With a trailing callback, waits for one
    * reply per node alive now and calls it with `(null, replies)`, or with a PartialResponseError
@@ -516,6 +521,11 @@ export class ClusterAdapter extends Adapter {
       case MessageType.SERVER_SIDE_EMIT:
         this.onServerSideEmit(message.uid, message.requestId, message.args);
         return;
+      case MessageType.HANDLED_LATE: {
+        const { pid, sid, id, reply } = message;
+        this.nsp.onHandledLate?.(reply === undefined ? { pid, sid, id } : { pid, sid, id, reply });
+        return;
+      }
       case MessageType.BROADCAST_CLIENT_COUNT:
       case MessageType.BROADCAST_ACK:
       case MessageType.FETCH_SOCKETS_RESPONSE:

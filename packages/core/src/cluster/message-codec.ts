@@ -80,6 +80,8 @@ export function isClusterMessage(value: unknown): value is ClusterMessage {
       return typeof m.changeId === "string";
     case MessageType.CHANGE_APPLIED:
       return hasRequestId && (m.nodes === undefined || isStringArray(m.nodes));
+    case MessageType.HANDLED_LATE:
+      return typeof m.pid === "string" && typeof m.sid === "string" && Number.isSafeInteger(m.id) && (m.reply === undefined || Array.isArray(m.reply));
   }
   return false;
 }

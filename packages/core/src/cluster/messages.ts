@@ -29,6 +29,8 @@ export const MessageType = {
   FENCE: 14,
   /** Response: the node applied a membership change and its room subscriptions are active. */
   CHANGE_APPLIED: 15,
+  /** A run of an emit with an id ended after its socket dropped: for the node that holds its session now. */
+  HANDLED_LATE: 16,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -143,6 +145,14 @@ export interface ServerSideEmitMessage extends Envelope {
   requestId?: string;
   args: unknown[];
 }
+export interface HandledLateMessage extends Envelope {
+  type: typeof MessageType.HANDLED_LATE;
+  pid: string;
+  sid: SocketId;
+  id: number;
+  /** Absent when the run will not answer. */
+  reply?: unknown[];
+}
 export interface ServerSideEmitResponseMessage extends Envelope {
   type: typeof MessageType.SERVER_SIDE_EMIT_RESPONSE;
   requestId: string;
@@ -160,7 +170,8 @@ export type ClusterRequest =
   | DisconnectSocketsMessage
   | FetchSocketsMessage
   | ServerSideEmitMessage
-  | FenceMessage;
+  | FenceMessage
+  | HandledLateMessage;
 
 /** Messages published on the requester's own response channel. */
 export type ClusterResponse =

@@ -14,6 +14,24 @@ function parseQuery(url: string): Record<string, string | string[]> {
   return query;
 }
 
+/**
+ * `query`, or the request's `_query` (parsed by the endpoint for Engine.IO's passport recipe) when
+ * it holds the same keys and values: then one object serves both, as in Socket.IO, where
+ * `socket.handshake.query` is `request._query`. A query with a repeated key (an array here, the
+ * last value there) or one a middleware changed keeps its own object.
+ */
+function sharedQuery(req: IncomingMessage, query: Record<string, string | string[]>): Record<string, string | string[]> {
+  const parsed = (req as { _query?: unknown })._query;
+  if (typeof parsed !== "object" || parsed === null) return query;
+  const engine = parsed as Record<string, unknown>;
+  let keys = 0;
+  for (const key in engine) {
+    if (!Object.hasOwn(engine, key) || engine[key] !== query[key]) return query;
+    keys++;
+  }
+  return keys === Object.keys(query).length ? (engine as Record<string, string>) : query;
+}
+
 /* Date#toString has one-second resolution: connections opened in the same second share one string. */
 let timeSecond = -1;
 let timeText = "";
@@ -51,7 +69,7 @@ export function buildHandshake(req: IncomingMessage): Handshake {
     xdomain,
     secure: Boolean((req.socket as { encrypted?: boolean }).encrypted),
     url,
-    query: parseQuery(url),
+    query: sharedQuery(req, parseQuery(url)),
     auth: NO_AUTH,
   };
 }

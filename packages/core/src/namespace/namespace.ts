@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ErrorCode, PacketType, type ResumeRequest } from "@roomcast/protocol";
-import type { Adapter, AdapterConstructor, AdapterNamespace } from "../broadcast/adapter.js";
+import type { Adapter, AdapterConstructor, AdapterNamespace, HandledLateNotice } from "../broadcast/adapter.js";
 import { BroadcastOperator, assertNotReserved, type BroadcastHost } from "../broadcast/broadcast-operator.js";
 import { BroadcastSurface } from "../broadcast/broadcast-surface.js";
 import type { Connection } from "../connection/connection.js";
@@ -126,6 +126,8 @@ export class Namespace<
     // A replaced adapter (io.adapter(...) after namespaces exist) must stop heartbeating and unsubscribe.
     const previous = this.adapter as Adapter | undefined;
     this.adapter = new this.server.adapterConstructor(this);
+    // a recovery store that follows rooms follows the new adapter's
+    this.recovery?.watchRooms();
     void Promise.resolve()
       .then(() => previous?.close())
       .then(() => this.adapter.init())
@@ -191,6 +193,11 @@ export class Namespace<
     } catch (err) {
       this.reportError(err);
     }
+  }
+
+  /** A late outcome of an emit with an id, from another node (called by cluster adapters). */
+  onHandledLate(notice: HandledLateNotice): void {
+    this.recovery?.handledElsewhere(notice);
   }
 
   /** Admits `conn` into this namespace after its middleware (the parent's first, for a child). */

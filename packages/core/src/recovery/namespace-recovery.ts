@@ -1,13 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { type EventAtPacket, PacketType, type ResumeRequest } from "@roomcast/protocol";
+import type { EventAtPacket, ResumeRequest } from "@roomcast/protocol";
 import { HandledEmits, type HandledEmitsOptions } from "../acks/handled-emits.js";
-import type { Adapter } from "../broadcast/adapter.js";
+import type { Adapter, HandledLateNotice } from "../broadcast/adapter.js";
 import type { Connection } from "../connection/connection.js";
-import { OutgoingPacket } from "../dialect/outgoing-packet.js";
+import type { OutgoingPacket } from "../dialect/outgoing-packet.js";
 import type { Logger } from "../server/server-options.js";
 import { Socket } from "../socket/socket.js";
+import { traceServer } from "../trace.js";
 import type { RecoverableSocket } from "../socket/socket-namespace.js";
 import type { BroadcastFlags, BroadcastOptions, Room, SocketId } from "../types.js";
+import { DEFAULT_MAX_DISCONNECTION_DURATION } from "./defaults.js";
 import { InMemoryRecoveryStore } from "./in-memory-store.js";
 import { LiveSessionLink } from "./live-sessions.js";
 import { comparePositions } from "./position.js";
@@ -39,12 +41,30 @@ export interface RecoveryStats {
   storeErrors: number;
   /** Sockets closed with 4005 (RESYNC) because packets they were sent were lost (live-session stores). */
   resynced: number;
-  /** Stale sockets closed because another node resumed their session (live-session stores). */
+  /**
+   * Stale sockets closed because their session was resumed elsewhere while they were still
+   * connected (a half-open connection): by another node (live-session stores), or on this node.
+   */
   takenOver: number;
 }
 
 /* Sockets that disconnect on purpose have nothing to come back to. */
 const DELIBERATE = new Set(["client namespace disconnect", "server namespace disconnect"]);
+
+/*
+ * Where a session's window went when its resume failed and a fresh session took it over: the
+ * fresh session's pid and socket id, and the window itself. Kept while runs from before may still
+ * answer (at most `handledEmits.maxRunTime`), at most this many per namespace, oldest dropped first.
+ */
+interface WindowMove {
+  readonly pid: string;
+  readonly sid: SocketId;
+  readonly window: HandledEmits;
+  readonly until: number;
+}
+const MAX_WINDOW_MOVES = 10_000;
+/* how many sessions a late outcome follows (a fresh session that took over ids may fail a resume too) */
+const MAX_HOPS = 8;
 
 /** Calls `ok` at once for a plain value, on settlement for a promise; `fail` on a throw or rejection. */
 function settle<T>(run: () => T | Promise<T>, ok: (value: T) => void, fail: (err: unknown) => void): void {
@@ -74,13 +94,24 @@ export class NamespaceRecovery {
   /* sockets admitted with a resumed session, until they are registered in the namespace: a run
      that answers meanwhile (its old socket gone) must still find the session's new window */
   private readonly resuming = new Map<string, Socket<any, any, any, any>>();
+  /* sessions whose resume failed, by pid, to where their window went (see WindowMove) */
+  private readonly moves = new Map<string, WindowMove>();
+  /*
+   * The connected sockets by pid, with a store that keeps no live sessions: a resume that names
+   * one of them comes from a client whose old connection is half-open, and takes the session over
+   * (a live-session store does that itself, on any node).
+   */
+  private readonly connectedSessions = new Map<string, Socket<any, any, any, any>>();
+  /* the adapter whose room events reach a store that follows rooms (replaced with the namespace's) */
+  private watched: Adapter | undefined;
+  private readonly onRoomCreated = (room: Room): void => this.store.roomJoined?.(room);
+  private readonly onRoomDeleted = (room: Room): void => this.store.roomLeft?.(room);
 
   constructor(
     private readonly nsp: RecoveryHost,
     options: ConnectionStateRecoveryOptions,
   ) {
-    /* Socket.IO's default: rides out a phone switching networks or a server restart */
-    this.maxDisconnectionDuration = options.maxDisconnectionDuration ?? 120_000;
+    this.maxDisconnectionDuration = options.maxDisconnectionDuration ?? DEFAULT_MAX_DISCONNECTION_DURATION;
     /* the socket passed the middleware when it first connected */
     this.skipMiddlewares = options.skipMiddlewares ?? true;
     const context = {
@@ -103,6 +134,31 @@ export class NamespaceRecovery {
             warn: (message, error) => this.warn(message, error),
             stats: this.stats,
           });
+    this.watchRooms();
+  }
+
+  /**
+   * Tells a store that follows rooms (`roomJoined`) when this node's adapter gets its first
+   * member in a room and loses its last. Called again when the namespace replaces its adapter.
+   */
+  watchRooms(): void {
+    const store = this.store;
+    if (store.roomJoined === undefined && store.roomLeft === undefined) return;
+    const adapter = this.nsp.adapter;
+    const previous = this.watched;
+    if (adapter === previous) return;
+    this.unwatchRooms();
+    adapter.on("create-room", this.onRoomCreated);
+    adapter.on("delete-room", this.onRoomDeleted);
+    this.watched = adapter;
+    if (previous !== undefined) for (const room of previous.rooms.keys()) if (!adapter.rooms.has(room)) store.roomLeft?.(room);
+    for (const room of adapter.rooms.keys()) store.roomJoined?.(room);
+  }
+
+  private unwatchRooms(): void {
+    this.watched?.off("create-room", this.onRoomCreated);
+    this.watched?.off("delete-room", this.onRoomDeleted);
+    this.watched = undefined;
   }
 
   /** A broadcast that may be replayed: stamped once by the store, then delivered. */
@@ -125,6 +181,7 @@ export class NamespaceRecovery {
   persist(socket: RecoverableSocket, reason: string): void {
     const pid = socket._pid;
     if (pid === undefined) return;
+    if (this.connectedSessions.get(pid) === socket) this.connectedSessions.delete(pid);
     if (DELIBERATE.has(reason)) {
       // a store that keeps live sessions has this one: remove it
       this.live?.discard(pid);
@@ -155,32 +212,86 @@ export class NamespaceRecovery {
   }
 
   /**
-   * A run of an emit with an id answered (or was dropped: `reply` undefined) after its socket had
-   * dropped. Its session is now with a socket of this node that resumed it, kept in the store, or
-   * resumed on another node: the answer goes to each place it may be.
+   * A run of an emit with an id ended after its socket had dropped: it answered with `reply`, or
+   * will not answer (`reply` undefined: it failed, or never reached its handler). `window` is the
+   * dropped socket's, the outcome already in it. The session `pid` (socket `sid`) is now with a
+   * socket of this node that resumed it, with a fresh session that took its ids over when its
+   * resume failed, kept in the store if the client is still away, or on another node: the
+   * outcome goes to the socket that holds the session's window now, else into the kept session
+   * and to the other nodes.
    */
-  handledLate(socket: RecoverableSocket, id: number, reply: unknown[] | undefined): void {
-    const pid = socket._pid;
-    const window = socket._handled;
-    if (pid === undefined || window === undefined) return;
-    const live = this.resuming.get(pid) ?? this.nsp.sockets.get(socket.id);
-    if (live !== undefined && live !== socket && live._pid === pid) {
-      live._settleHandled(id, reply);
-      return;
+  handledLate(pid: string, sid: SocketId, window: HandledEmits, id: number, reply: unknown[] | undefined): void {
+    this.route(pid, sid, id, reply, window, true);
+  }
+
+  /** The same outcome, from the node where the run was (`Adapter.handledLate`): delivered if this node holds the session. */
+  handledElsewhere(notice: HandledLateNotice): void {
+    this.route(notice.pid, notice.sid, notice.id, notice.reply, undefined, false);
+  }
+
+  /**
+   * Follows session `pid` through the fresh sessions that took its window over, to the socket
+   * that holds it. Without one, `window` (the session's as last held here, when known) is brought
+   * up to date and stored, and the other nodes are told.
+   */
+  private route(pid: string, sid: SocketId, id: number, reply: unknown[] | undefined, window: HandledEmits | undefined, settled: boolean): void {
+    for (let hop = 0; hop < MAX_HOPS; hop++) {
+      const holder = this.holderOf(pid, sid);
+      if (holder !== undefined) {
+        holder._settleHandled(id, reply);
+        return;
+      }
+      const move = this.moveOf(pid);
+      if (move === undefined) break;
+      ({ pid, sid, window } = move);
+      settled = false;
+    }
+    // a notice about a session this node never held
+    if (window === undefined) return;
+    if (!settled) {
+      if (reply === undefined) window.forget(id);
+      else window.settle(id, reply);
     }
     const store = this.store;
     if (store.updateHandled !== undefined) {
+      const handled = window.record(Date.now());
       settle(
-        () => store.updateHandled!(pid, window.record(Date.now())),
+        () => store.updateHandled!(pid, handled),
         () => {},
-        (err) => this.warn(`could not keep a late reply for the session of ${socket.id}`, err),
+        (err) => this.warn(`could not keep a late reply for the session of ${sid}`, err),
       );
     }
-    // resumed on another node: the reply reaches its socket through the socket's own room
-    if (reply !== undefined && this.store.distributes) {
-      const ack = new OutgoingPacket({ type: PacketType.ACK, nsp: this.nsp.name, id, data: reply });
-      this.nsp.adapter.broadcast(ack, { rooms: new Set([socket.id]) });
+    // resumed on another node, or taken over there by a fresh session: the node holding it answers
+    if (store.distributes) this.nsp.adapter.handledLate(reply === undefined ? { pid, sid, id } : { pid, sid, id, reply });
+  }
+
+  /** The socket of this node that holds session `pid` now: resuming it, or connected with it. */
+  private holderOf(pid: string, sid: SocketId): Socket<any, any, any, any> | undefined {
+    const resuming = this.resuming.get(pid);
+    if (resuming !== undefined) return resuming;
+    const socket = this.nsp.sockets.get(sid);
+    return socket !== undefined && socket._pid === pid ? socket : undefined;
+  }
+
+  /** Where the window of session `pid` went when its resume failed here, while runs from before may still answer. */
+  private moveOf(pid: string): WindowMove | undefined {
+    const move = this.moves.get(pid);
+    if (move === undefined) return undefined;
+    if (move.until > Date.now() && move.window.pending > 0) return move;
+    this.moves.delete(pid);
+    return undefined;
+  }
+
+  /** A fresh session (`socket`) took over the window of session `from`, whose resume failed. */
+  private moved(from: string, socket: Socket<any, any, any, any>, window: HandledEmits): void {
+    const now = Date.now();
+    // insertion order is expiry order: the front goes first
+    for (const [pid, move] of this.moves) {
+      if (move.until > now && this.moves.size < MAX_WINDOW_MOVES) break;
+      this.moves.delete(pid);
     }
+    this.moves.delete(from);
+    this.moves.set(from, { pid: socket._pid!, sid: socket.id, window, until: now + this.nsp.options.handledEmits.maxRunTime });
   }
 
   private keep(session: RecoverySession): void {
@@ -198,6 +309,11 @@ export class NamespaceRecovery {
       this.admit(conn, auth, undefined, "");
       return;
     }
+    const stale = this.connectedSessions.get(resume.pid);
+    if (stale !== undefined && stale.connected && stale.conn !== conn) {
+      this.takeOver(stale, resume.pid, conn, auth, resume.position);
+      return;
+    }
     settle(
       () => this.store.takeSession(resume.pid),
       (session) => {
@@ -212,8 +328,27 @@ export class NamespaceRecovery {
     );
   }
 
-  /** `handled`: the window of a session whose resume failed, kept by the fresh one (the same client resends the same ids). */
-  private admit(conn: Connection, auth: Record<string, unknown>, session: RecoverySession | undefined, position: string, handled?: HandledEmits): void {
+  /**
+   * The client of `stale` is back on another connection before this node noticed the old one
+   * was gone (half-open: a phone that switched networks). Its session is taken from the stale
+   * socket as it is now, that socket is closed (reason "server namespace disconnect", nothing of
+   * it kept: the session goes on in the new socket), and the resume goes on from the client's
+   * position: what was sent into the dead connection is replayed.
+   */
+  private takeOver(stale: Socket<any, any, any, any>, pid: string, conn: Connection, auth: Record<string, unknown>, position: string): void {
+    // the rooms are read before the stale socket leaves them
+    const session = this.sessionOf(stale, pid);
+    this.stats.takenOver++;
+    if (traceServer.enabled) traceServer("socket %s in %s taken over by a resume on another connection", stale.id, this.nsp.name);
+    stale.disconnect();
+    this.admit(conn, auth, session, position);
+  }
+
+  /**
+   * `handled`: the window of session `movedFrom`, whose resume failed, kept by the fresh one (the
+   * same client resends the same ids).
+   */
+  private admit(conn: Connection, auth: Record<string, unknown>, session: RecoverySession | undefined, position: string, handled?: HandledEmits, movedFrom?: string): void {
     const nsp = this.nsp;
     const socket = new Socket(nsp as never, conn, auth, session?.sid);
     if (session !== undefined) {
@@ -226,6 +361,8 @@ export class NamespaceRecovery {
     } else {
       socket._pid = randomBytes(12).toString("base64url");
       socket._handled = handled;
+      // runs from before the failed resume answer to this socket
+      if (handled !== undefined && movedFrom !== undefined && handled.pending > 0) this.moved(movedFrom, socket, handled);
     }
     nsp._admit(
       socket,
@@ -272,7 +409,7 @@ export class NamespaceRecovery {
       this.abandon(socket);
       // the session was taken for this resume: a store that keeps live sessions still has it
       if (session !== undefined) this.live?.discard(session.pid);
-      this.admit(conn, auth, undefined, "", socket._handled);
+      this.admit(conn, auth, undefined, "", socket._handled, session?.pid);
     };
     if (session === undefined) {
       settle(
@@ -281,6 +418,7 @@ export class NamespaceRecovery {
           if (gone()) return;
           socket._held = undefined;
           this.live?.track(socket, undefined);
+          this.register(socket);
           nsp._complete(socket, { pid: socket._pid, recovered: false, position: head }, after(held, head));
         },
         (err) => {
@@ -288,6 +426,7 @@ export class NamespaceRecovery {
           if (gone()) return;
           // no position: the client cannot resume this session, but it is connected
           socket._held = undefined;
+          this.register(socket);
           nsp._complete(socket, { pid: socket._pid, recovered: false }, held);
         },
       );
@@ -302,6 +441,7 @@ export class NamespaceRecovery {
         const last = replayed.length > 0 ? (replayed[replayed.length - 1].packet as EventAtPacket).position : position;
         socket._held = undefined;
         this.live?.track(socket, session);
+        this.register(socket);
         nsp._complete(socket, { pid: socket._pid, recovered: true, missed: replayed.length }, [...replayed, ...after(held, last)]);
       },
       (err) => {
@@ -325,6 +465,11 @@ export class NamespaceRecovery {
     return false;
   }
 
+  /** The socket is about to be connected: a later resume of its session while it still is takes it over (stores without live sessions). */
+  private register(socket: Socket<any, any, any, any>): void {
+    if (this.live === undefined && socket._pid !== undefined) this.connectedSessions.set(socket._pid, socket);
+  }
+
   /** Undoes `enter` for a socket that will not be admitted after all. */
   private abandon(socket: Socket<any, any, any, any>): void {
     socket._held = undefined;
@@ -334,6 +479,9 @@ export class NamespaceRecovery {
 
   close(): void | Promise<void> {
     this.resuming.clear();
+    this.moves.clear();
+    this.connectedSessions.clear();
+    this.unwatchRooms();
     return this.store.close();
   }
 

@@ -32,8 +32,9 @@ export interface RecoveryStoreContext {
   /**
    * Hands a stamped EVENT_AT packet to the sockets `opts` targets. A store that does not
    * distribute (`distributes === false`) calls it once per append on the node that appended, and
-   * it goes through the adapter like any broadcast; a distributing store calls it on every node,
-   * in stream order, and it reaches that node's sockets only.
+   * it goes through the adapter like any broadcast; a distributing store calls it, in stream
+   * order, on the nodes it carries the packet to (every node, or those with members in its rooms:
+   * see `roomJoined`), and it reaches that node's sockets only.
    */
   deliver(packet: OutgoingPacket, opts: BroadcastOptions): void;
   /** Where a store reports failures it cannot throw. */
@@ -54,8 +55,8 @@ export interface RecoveryStoreContext {
  */
 export interface RecoveryStore {
   /**
-   * True when the store carries stamped packets to every node itself (in stream order), so the
-   * namespace must not also send them through the adapter.
+   * True when the store carries stamped packets to the other nodes itself (in stream order), so
+   * the namespace must not also send them through the adapter.
    */
   readonly distributes: boolean;
   /**
@@ -84,6 +85,15 @@ export interface RecoveryStore {
    * order; undefined when that gap cannot be replayed in full (another epoch, trimmed, unknown).
    */
   replay(position: string, rooms: ReadonlySet<Room>): OutgoingPacket[] | undefined | Promise<OutgoingPacket[] | undefined>;
+  /**
+   * A distributing store that carries a room's packets only to the nodes with members there is
+   * told when this node's namespace gets its first local member in `room` (socket id rooms
+   * included: the store decides which rooms it follows) and when the last one leaves
+   * (`roomLeft`). Called synchronously from the membership change, before anything the change
+   * leads to (a resume's replay, the write of a live session).
+   */
+  roomJoined?(room: Room): void;
+  roomLeft?(room: Room): void;
   /** Releases timers and subscriptions; pending writes are finished first. */
   close(): void | Promise<void>;
 }

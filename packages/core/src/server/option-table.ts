@@ -175,7 +175,8 @@ export const OPTION_TABLE: Readonly<Record<string, OptionRule>> = {
   handledEmits: {
     source: "roomcast",
     decision: "supported",
-    check: objectOf({ maxIds: integer(1, "ids"), maxAge: durationMs(1), maxReplyBytes: integer(0, "bytes") }),
+    /* a window that keeps no reply (maxReplyBytes 0) could answer no resend: at least 1 byte, which keeps an empty reply */
+    check: objectOf({ maxIds: integer(1, "ids"), maxAge: durationMs(1), maxRunTime: durationMs(1), maxReplyBytes: integer(1, "bytes") }),
   },
 };
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { AdapterConstructor } from "../broadcast/adapter.js";
 import { Adapter } from "../broadcast/adapter.js";
+import { DEFAULT_MAX_DISCONNECTION_DURATION } from "../recovery/defaults.js";
 import type { ConnectionStateRecoveryOptions } from "../recovery/recovery-store.js";
 import type { HandledEmitsOptions } from "../acks/handled-emits.js";
 import type { RateLimitOptions } from "../connection/rate-limiter.js";
@@ -140,8 +141,9 @@ export interface ServerOptions {
   /**
    * What each socket remembers of the emits a client sent with an id (EVENT_ONCE, sent by
    * `@roomcast/client` for emits with `retries`), so that their handlers run once: `maxIds` ids,
-   * each for `maxAge` ms, replies of up to `maxReplyBytes`. With `connectionStateRecovery` the
-   * window is part of the recovery session and survives a reconnect.
+   * each for `maxAge` ms, runs that answer within `maxRunTime` ms, replies of up to
+   * `maxReplyBytes`. With `connectionStateRecovery` the window is part of the recovery session
+   * and survives a reconnect.
    */
   handledEmits: HandledEmitsOptions;
 }
@@ -217,9 +219,11 @@ export const DEFAULT_OPTIONS: Readonly<ServerOptions> = {
   /* off: it stamps and keeps every packet sent to rooms, which costs memory (docs/RECOVERY.md) */
   connectionStateRecovery: undefined,
   /* @roomcast/client has one emit in flight per socket, so 32 ids leave room for clients that
-     pipeline; 5 minutes outlast a 2-minute disconnection plus the client's retries; 1 KiB holds
-     a typical `{ ok, id }` reply while 32 of them stay small next to a connection's buffers */
-  handledEmits: { maxIds: 32, maxAge: 300_000, maxReplyBytes: 1024 },
+     pipeline; 5 minutes outlast a 2-minute disconnection plus the client's retries; a handler
+     that has not answered a waiting client in a minute has most likely lost its ack, and holding
+     its id longer only blocks the socket's later emits; 1 KiB holds a typical `{ ok, id }` reply
+     while 32 of them stay small next to a connection's buffers */
+  handledEmits: { maxIds: 32, maxAge: 300_000, maxRunTime: 60_000, maxReplyBytes: 1024 },
 };
 
 /**
@@ -251,7 +255,7 @@ export interface ServerOptionsInput extends Partial<Omit<ServerOptions, "cors" |
  *   Socket.IO option roomcast does not support (with what to use instead), a value of the wrong
  *   type or range (with the expected type), or options that contradict each other
  *   (`maxPayload` and `maxHttpBufferSize` differing, `cors` and `allowedOrigins` both set,
- *   `requireOrigin` without either…).
+ *   `requireOrigin` without either, `handledEmits.maxRunTime` above `handledEmits.maxAge`…).
  * @throws RangeError for a `rateLimit` out of range (as documented in docs/ERRORS.md).
  */
 export function resolveOptions(options: ServerOptionsInput = {}): ServerOptions {
@@ -273,11 +277,7 @@ export function resolveOptions(options: ServerOptionsInput = {}): ServerOptions 
     const { batchSize, batchIntervalMs } = options.shutdown;
     resolved.shutdown = { batchSize: batchSize ?? DEFAULT_OPTIONS.shutdown.batchSize, batchIntervalMs: batchIntervalMs ?? DEFAULT_OPTIONS.shutdown.batchIntervalMs };
   }
-  if (options.handledEmits !== undefined) {
-    const { maxIds, maxAge, maxReplyBytes } = options.handledEmits;
-    const defaults = DEFAULT_OPTIONS.handledEmits;
-    resolved.handledEmits = { maxIds: maxIds ?? defaults.maxIds, maxAge: maxAge ?? defaults.maxAge, maxReplyBytes: maxReplyBytes ?? defaults.maxReplyBytes };
-  }
+  if (options.handledEmits !== undefined) resolved.handledEmits = resolveHandledEmits(options.handledEmits);
   const { maxPayload, maxHttpBufferSize } = options;
   if (maxHttpBufferSize !== undefined) {
     if (maxPayload !== undefined && maxPayload !== maxHttpBufferSize) {
@@ -291,4 +291,35 @@ export function resolveOptions(options: ServerOptionsInput = {}): ServerOptions 
   }
   Object.assign(resolved, resolveSocketIo({ ...options, path: resolved.path }));
   return resolved;
+}
+
+/** A partial `handledEmits` over the defaults; a `maxRunTime` left out never exceeds `maxAge`. */
+function resolveHandledEmits(given: Partial<HandledEmitsOptions>): HandledEmitsOptions {
+  const defaults = DEFAULT_OPTIONS.handledEmits;
+  const maxAge = given.maxAge ?? defaults.maxAge;
+  const maxRunTime = given.maxRunTime ?? Math.min(defaults.maxRunTime, maxAge);
+  if (maxRunTime > maxAge) {
+    throw new TypeError(`option "handledEmits.maxRunTime" (${maxRunTime} ms) exceeds "handledEmits.maxAge" (${maxAge} ms): a run cannot outlast the id it runs for; lower maxRunTime or raise maxAge`);
+  }
+  return { maxIds: given.maxIds ?? defaults.maxIds, maxAge, maxRunTime, maxReplyBytes: given.maxReplyBytes ?? defaults.maxReplyBytes };
+}
+
+/**
+ * Options that work but weaken what the docs promise: each gets one warning through the server's
+ * `logger` when the server is built (they depend on the clients' settings too, so they are not
+ * refused).
+ */
+export function optionWarnings(options: ServerOptions): string[] {
+  const warnings: string[] = [];
+  const recovery = options.connectionStateRecovery;
+  if (recovery !== undefined) {
+    const { maxAge } = options.handledEmits;
+    const away = recovery.maxDisconnectionDuration ?? DEFAULT_MAX_DISCONNECTION_DURATION;
+    if (maxAge < away) {
+      warnings.push(
+        `handledEmits.maxAge (${maxAge} ms) is below connectionStateRecovery.maxDisconnectionDuration (${away} ms): a client away longer than maxAge resumes its session without the ids of its emits, and a resend then runs the handler again; keep maxAge above maxDisconnectionDuration plus the client's retries × ackTimeout (docs/RECOVERY.md, "Delivery guarantees")`,
+      );
+    }
+  }
+  return warnings;
 }

@@ -16,7 +16,7 @@ import { traceServer } from "../trace.js";
 import { createServerMetrics, type ServerMetrics } from "../metrics.js";
 import { Namespace, type Middleware, type NamespaceHost, type NamespaceReservedEvents } from "../namespace/namespace.js";
 import { ParentNamespace, type NamespaceMatcher } from "../namespace/parent-namespace.js";
-import { resolveOptions, type ServerOptions, type ServerOptionsInput } from "./server-options.js";
+import { optionWarnings, resolveOptions, type ServerOptions, type ServerOptionsInput } from "./server-options.js";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "../typed-events.js";
 
 /** Local events of the server (those of the main namespace, plus "new_namespace"). */
@@ -82,6 +82,7 @@ export class Server<
       srv = undefined;
     }
     this.options = resolveOptions(options);
+    for (const warning of optionWarnings(this.options)) this.options.logger.warn(warning);
     this.adapterClass = this.options.adapter;
     this.sweep = new HeartbeatSweep(this.options, this.connections);
     this.engine = new Engine(() => this.connections.size);

@@ -2,17 +2,23 @@
 export type AnyListener = (event: string, ...args: any[]) => void;
 
 /**
- * Calls each catch-all listener with `[event, ...args]`. A listener that throws is reported and
- * the others still run; a listener that removes itself does not disturb the walk (it runs on a copy).
+ * Calls each catch-all listener with `[event, ...args]`. A listener that throws, or returns a
+ * promise that rejects, is reported (never an unhandled rejection) and the others still run; a
+ * listener that removes itself does not disturb the walk (it runs on a copy).
  */
 export function notifyCatchAll(listeners: AnyListener[], event: unknown[], report: (err: unknown) => void): void {
   for (const listener of [...listeners]) {
     try {
-      listener(...(event as [string, ...unknown[]]));
+      const result: unknown = (listener as (...args: unknown[]) => unknown)(...event);
+      if (isThenable(result)) result.then(undefined, report);
     } catch (err) {
       report(err);
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
 /**

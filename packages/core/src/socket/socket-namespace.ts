@@ -14,10 +14,11 @@ export interface SocketRecovery extends ReplayableBroadcasts {
   /** The socket is leaving: keep its session unless it left on purpose. */
   persist(socket: RecoverableSocket, reason: string): void;
   /**
-   * A run of an emit with an id answered (`reply`), or was dropped before its handler (`reply`
-   * undefined), after `socket` had gone: the session it belongs to is elsewhere now.
+   * A run of an emit with an id answered (`reply`), or will not answer (`reply` undefined: it
+   * failed, or never reached its handler), after its socket (`sid`, session `pid`, its `window`
+   * holding the outcome already) had gone: the session it belongs to is elsewhere now.
    */
-  handledLate(socket: RecoverableSocket, id: number, reply: unknown[] | undefined): void;
+  handledLate(pid: string, sid: SocketId, window: HandledEmits, id: number, reply: unknown[] | undefined): void;
   /** The socket's session changed (a room joined or left): stores that keep live sessions write it. */
   changed(socket: RecoverableSocket): void;
 }

@@ -58,6 +58,12 @@ function declaresAck(listeners: readonly { readonly length: number }[], anyListe
 /* packets held for one socket while recovery admits it; past this the resume falls back to a fresh session */
 const HOLD_LIMIT = 10_000;
 
+/*
+ * The ack handed to the handler of an emit with an id, and that emit's id: when the handler's
+ * promise rejects, the rejection comes back with the handler's arguments, the ack last.
+ */
+const onceRuns = new WeakMap<AckFunction, number>();
+
 /**
  * One client in one namespace. Many sockets (one per namespace) share a Connection.
  *
@@ -517,6 +523,9 @@ export class Socket<
       this.emitUntypedEvent(event);
     } catch (err) {
       this.reportError(err);
+      // it failed before it was done: not acknowledged, and a resend may run it again
+      if (once !== undefined) this.dropOnce(once);
+      return;
     }
     done?.();
   }
@@ -529,7 +538,10 @@ export class Socket<
   private admitOnce(id: number): boolean {
     const window = (this._handled ??= new HandledEmits(this.nsp.options.handledEmits));
     const counters = this.nsp.counters;
-    const arrival = window.arrive(id, Date.now());
+    const now = Date.now();
+    const overdue = window.giveUpOverdue(now);
+    if (overdue.length > 0) this.reportOverdue(overdue);
+    const arrival = window.arrive(id, now);
     if (arrival === "new") return true;
     if (arrival === "full") {
       counters.refusedEmits++;
@@ -546,40 +558,72 @@ export class Socket<
     return false;
   }
 
+  /** Runs given up after `handledEmits.maxRunTime`: handler errors (a lost ack, a promise that never settles). */
+  private reportOverdue(ids: readonly number[]): void {
+    const { maxRunTime } = this.nsp.options.handledEmits;
+    for (const id of ids) {
+      this.reportError(new Error(`the handler of emit ${id} did not answer within handledEmits.maxRunTime (${maxRunTime} ms): its id is forgotten, and a resend runs the handler again`));
+    }
+  }
+
   /** Tells the client about an emit with an id its server will not answer, as the socket's `error` event. */
   private refuseOnce(id: number, code: ErrorCode, message: string): void {
     this.conn.send({ type: PacketType.EVENT, nsp: this.nsp.name, data: ["error", { code, message, id }] });
   }
 
-  /** The ack handed to the handler of an emit with an id: keeps the reply, then sends it where the session is. */
+  /**
+   * The ack handed to the handler of an emit with an id: keeps the reply, then sends it where the
+   * session is. The session's pid is taken now: a socket that loses it later (taken over by
+   * another node) still has its late answer taken there.
+   */
   private onceAckFor(window: HandledEmits, id: number): AckFunction {
-    return (...reply: unknown[]) => {
-      if (!window.settle(id, reply)) return;
+    const pid = this._pid;
+    let called = false;
+    const ack = (...reply: unknown[]): void => {
+      if (called) return;
+      called = true;
+      const settled = window.settle(id, reply);
+      // another run of the same id (after this one was given up) answered first
+      if (settled === "repeated") return;
       if (this.connected) {
         // with live sessions the reply is stored before the client sees it: a resend on another
         // node after a crash finds it
-        this.nsp.recovery?.changed(this);
+        if (settled === "recorded") this.nsp.recovery?.changed(this);
         this.conn.send({ type: PacketType.ACK, nsp: this.nsp.name, id, data: reply });
+      } else if (settled === "recorded" && pid !== undefined) {
+        this.nsp.recovery?.handledLate(pid, this.id, window, id, reply);
       }
-      else this.nsp.recovery?.handledLate(this, id, reply);
     };
-  }
-
-  /** An emit with an id that never reached its handler: forgotten, so its resend runs. */
-  private dropOnce(id: number): void {
-    this._handled?.forget(id);
-    if (!this.connected) this.nsp.recovery?.handledLate(this, id, undefined);
+    onceRuns.set(ack, id);
+    return ack;
   }
 
   /**
-   * @internal a run from before a reconnect of this session (on this node) answered, or was
-   * dropped before its handler (`reply` undefined).
+   * An emit with an id that will not answer: it never reached its handler, or its handler threw
+   * or rejected first. Forgotten, so its resend runs; an answered one stays.
+   */
+  private dropOnce(id: number): void {
+    const window = this._handled;
+    if (window === undefined || !window.forget(id)) return;
+    const pid = this._pid;
+    if (!this.connected && pid !== undefined) this.nsp.recovery?.handledLate(pid, this.id, window, id, undefined);
+  }
+
+  /**
+   * @internal a run of this session that started on another socket (before a reconnect, on
+   * this node or another one) answered, or will not answer (`reply` undefined). A first answer
+   * is kept and, once connected, sent.
    */
   _settleHandled(id: number, reply: unknown[] | undefined): void {
     const window = this._handled;
     if (window === undefined) return;
-    if (reply === undefined) window.forget(id);
-    else if (window.settle(id, reply) && this.connected) this.conn.send({ type: PacketType.ACK, nsp: this.nsp.name, id, data: reply });
+    if (reply === undefined) {
+      window.forget(id);
+      return;
+    }
+    if (window.settle(id, reply) !== "recorded" || !this.connected) return;
+    this.nsp.recovery?.changed(this);
+    this.conn.send({ type: PacketType.ACK, nsp: this.nsp.name, id, data: reply });
   }
 
   /** The callback handed to a listener for a client event with an ack: answers once. */
@@ -620,9 +664,19 @@ export class Socket<
     this.nsp.options.logger.error(`unhandled error on socket ${this.id} (${this.nsp.name})`, error);
   }
 
-  /** Listener promises that reject land here (captureRejections). */
-  [Symbol.for("nodejs.rejection")](err: unknown, event: string | symbol): void {
-    if (event === "error") this.nsp.options.logger.error(`an "error" listener of socket ${this.id} rejected`, err);
-    else this.reportError(err);
+  /**
+   * Listener promises that reject land here (captureRejections), with the listener's arguments.
+   * The handler of an emit with an id that rejects before answering gives up its id, as one that
+   * throws: a resend may run it again.
+   */
+  [Symbol.for("nodejs.rejection")](err: unknown, event: string | symbol, ...args: unknown[]): void {
+    if (event === "error") {
+      this.nsp.options.logger.error(`an "error" listener of socket ${this.id} rejected`, err);
+      return;
+    }
+    this.reportError(err);
+    const ack = args[args.length - 1];
+    const once = typeof ack === "function" ? onceRuns.get(ack as AckFunction) : undefined;
+    if (once !== undefined) this.dropOnce(once);
   }
 }

@@ -2,6 +2,7 @@ import { ErrorCode, PacketType } from "@roomcast/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClusterAdapter, type ClusterAdapterOptions, type ClusterCodec, InProcessHub, msgpackClusterCodec, PartialResponseError } from "../../src/cluster/index.js";
 import { InProcessBus } from "../../src/cluster/in-process-bus.js";
+import { MessageType } from "../../src/cluster/messages.js";
 import { OutgoingPacket } from "../../src/dialect/outgoing-packet.js";
 import { FakeNamespace } from "./support/fake-namespace.js";
 import { settle, waitFor } from "./support/wait.js";
@@ -95,6 +96,38 @@ describe("ClusterAdapter protocol (in-process bus, fake namespaces)", () => {
     await expect(a.adapter.fetchSockets({ rooms: new Set() })).rejects.toMatchObject({ code: ErrorCode.TOO_MANY_PENDING_REQUESTS });
     a.adapter.close();
     await expect(first).rejects.toMatchObject({ code: ErrorCode.SERVER_CLOSED });
+  });
+
+  it("is documented with the code it fails with (docs/DEPLOYMENT.md, adapter options)", async () => {
+    const { readFileSync } = await import("node:fs");
+    const doc = readFileSync(new URL("../../../../docs/DEPLOYMENT.md", import.meta.url), "utf8");
+    const row = doc.split("\n").find((line) => line.startsWith("| `maxPendingRequests` |"));
+    expect(row).toBeDefined();
+    expect(row!.match(/ERR_[A-Z_]+/g)).toEqual([ErrorCode.TOO_MANY_PENDING_REQUESTS]);
+  });
+
+  it("carries the late outcome of an emit with an id to every other node's namespace", async () => {
+    const [a, b, c] = await cluster(3);
+    a.adapter.handledLate({ pid: "p1", sid: "s1", id: 7, reply: ["done", { n: 1 }] });
+    a.adapter.handledLate({ pid: "p2", sid: "s2", id: 8 });
+    await waitFor(() => b.nsp.handledLate.length === 2 && c.nsp.handledLate.length === 2, "the notices");
+    for (const node of [b, c]) {
+      expect(node.nsp.handledLate).toEqual([
+        { pid: "p1", sid: "s1", id: 7, reply: ["done", { n: 1 }] },
+        { pid: "p2", sid: "s2", id: 8 },
+      ]);
+    }
+    expect(a.nsp.handledLate).toEqual([]);
+  });
+
+  it("ignores a late-outcome notice without its fields", async () => {
+    const [a, b] = await cluster(2);
+    const channel = b.bus.subscriptions()[0];
+    a.bus.publish(channel, msgpackClusterCodec.encode({ type: MessageType.HANDLED_LATE, uid: "x", nsp: "/", pid: "p", sid: "s", id: "7" } as never), false);
+    a.bus.publish(channel, msgpackClusterCodec.encode({ type: MessageType.HANDLED_LATE, uid: "x", nsp: "/", pid: "p", id: 7 } as never), false);
+    a.bus.publish(channel, msgpackClusterCodec.encode({ type: MessageType.HANDLED_LATE, uid: "x", nsp: "/", pid: "p", sid: "s", id: 7, reply: "no" } as never), false);
+    await waitFor(() => b.adapter.metrics.malformed === 3, "malformed count");
+    expect(b.nsp.handledLate).toEqual([]);
   });
 
   it("fails a request at once when a node it waits for announces its shutdown", async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Adapter, AdapterNamespace, AdapterSocket } from "../../../src/broadcast/adapter.js";
+import type { Adapter, AdapterNamespace, AdapterSocket, HandledLateNotice } from "../../../src/broadcast/adapter.js";
 import type { OutgoingPacket } from "../../../src/dialect/outgoing-packet.js";
 import type { BroadcastFlags, Handshake, Room } from "../../../src/types.js";
 
@@ -8,6 +8,7 @@ export class FakeNamespace implements AdapterNamespace {
   readonly sockets = new Map<string, FakeSocket>();
   adapter!: Adapter;
   readonly serverSideEvents: unknown[][] = [];
+  readonly handledLate: HandledLateNotice[] = [];
   onServerSideEmitHook: ((args: unknown[]) => void) | undefined;
 
   private ackId = 1000;
@@ -21,6 +22,10 @@ export class FakeNamespace implements AdapterNamespace {
   onServerSideEmit(args: unknown[]): void {
     this.serverSideEvents.push(args);
     this.onServerSideEmitHook?.(args);
+  }
+
+  onHandledLate(notice: HandledLateNotice): void {
+    this.handledLate.push(notice);
   }
 
   connect(data: unknown = {}): FakeSocket {

@@ -20,6 +20,8 @@ describe.each(CLIENT_MODES)("socket.io-client handshake and transport, $name", (
     const handshake = socket.handshake;
     expect(handshake.auth).toEqual({ token: "abc", user: { id: 7 } });
     expect(handshake.query).toMatchObject({ room: "blue", v: "2", EIO: "4", transport: mode.first });
+    // as in Socket.IO, handshake.query is the request's _query (one object, kept once per connection)
+    expect(handshake.query).toBe((socket.request as unknown as { _query: unknown })._query);
     expect(handshake.headers["x-client-name"]).toBe("behaviour-test");
     expect(handshake.headers.host).toBe(`127.0.0.1:${server.port}`);
     expect(handshake.address).toMatch(/127\.0\.0\.1$/);
