@@ -15,6 +15,9 @@ export class Drawers {
     private readonly scrim: HTMLElement,
   ) {
     for (const pair of pairs) {
+      // focusable by script only: an opened drawer takes focus itself, so a list inside it that
+      // re-renders (a new room, someone coming online) cannot take the focus away with its old rows
+      pair.panel.tabIndex = -1;
       pair.toggle.addEventListener("click", () => (this.open?.panel === pair.panel ? this.close() : this.show(pair)));
     }
     scrim.addEventListener("click", () => this.close());
@@ -37,7 +40,7 @@ export class Drawers {
   private show(pair: { panel: HTMLElement; toggle: HTMLButtonElement }): void {
     this.open = pair;
     this.sync();
-    pair.panel.querySelector<HTMLElement>("button, input, a[href]")?.focus();
+    pair.panel.focus();
   }
 
   /** Drawers closed on a phone are inert: not focusable, hidden from screen readers. */
