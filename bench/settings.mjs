@@ -7,7 +7,7 @@ const ALL = ["roomcast", "socketio", "ws", "ws-ref"];
 const SIO_DIALECT = "roomcast-sio";
 
 export const full = {
-  fanout: { systems: [...ALL, SIO_DIALECT], clients: 1000, broadcasts: 1000, burstSize: 50, window: 2, clientProcesses: 2, deadlineMs: 180_000 },
+  fanout: { systems: [...ALL, SIO_DIALECT, "roomcast-traced"], clients: 1000, broadcasts: 1000, burstSize: 50, window: 2, clientProcesses: 2, deadlineMs: 180_000 },
   /* clients on each system's own library (@roomcast/client, socket.io-client, ws + JSON.parse) */
   latency: { systems: [...ALL, SIO_DIALECT], library: true, clients: 1000, rate: 50, warmupMs: 2000, durationMs: 10_000, clientProcesses: 2, deadlineMs: 150_000 },
   /* the same with clients that speak each wire protocol over bare ws: the servers' share alone */

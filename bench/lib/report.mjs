@@ -35,6 +35,13 @@ const sizeOf = (name) => (r) => ({ roomcast: r[name]?.gzipBytes, socketio: r["so
 export const ROWS = [
   { workload: "fanout", key: "deliveriesPerSec", label: "fan-out deliveries/s", fmt: int, better: "higher" },
   { workload: "fanout", key: "cpuMsPer1000", label: "fan-out server CPU ms / 1000 deliveries", fmt: ms, better: "lower", targets: [{ vs: "socketio", max: 0.25 }, { vs: "ws-ref", max: 1.5 }] },
+  {
+    workload: "fanout",
+    label: "fan-out server CPU, DEBUG=roomcast:* on / off",
+    values: (r) => ({ roomcast: ratio(r["roomcast-traced"]?.cpuMsPer1000, r.roomcast?.cpuMsPer1000) }),
+    fmt: (v) => `${v.toFixed(2)}×`,
+    better: "lower",
+  },
   { workload: "fanout", key: "deliveriesPerSec", columns: SIO_DIALECT, label: "fan-out deliveries/s, Socket.IO dialect", fmt: int, better: "higher" },
   { workload: "fanout", key: "cpuMsPer1000", columns: SIO_DIALECT, label: "fan-out server CPU ms / 1000 deliveries, Socket.IO dialect", fmt: ms, better: "lower", targets: [{ vs: "socketio", max: 0.25 }] },
   { workload: "latency", key: "p50", label: "paced latency p50 (ms), client libraries", fmt: ms, better: "lower", targets: [{ vs: "ws", max: 1.1 }] },

@@ -124,6 +124,7 @@ export const dialects = {
   "roomcast-once": roomcastOnce,
   /* roomcast with connection-state recovery on: the same frames */
   "roomcast-recovery": roomcast,
+  "roomcast-traced": roomcast,
   ws,
   "ws-ref": ws,
 };
