@@ -1,5 +1,5 @@
 import { type Codec, FROM_SERVER, type Packet, type RoomcastError } from "@roomcast/protocol";
-import { openWebSocket } from "#websocket";
+import { frameTime, openWebSocket } from "#websocket";
 import { authSubprotocol } from "./auth-subprotocol.js";
 import { backoffDelay } from "./backoff.js";
 import { checkOption, resolveOptions } from "./client-options.js";
@@ -321,7 +321,7 @@ export class Manager extends TypedEmitter<Record<never, never>, ManagerReservedE
   }
 
   #onMessage(data: string | Uint8Array): void {
-    this.#lastReceived = Date.now();
+    this.#lastReceived = frameTime();
     let packet: Packet;
     try {
       packet = this.codec.decode(data, FROM_SERVER);

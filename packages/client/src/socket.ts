@@ -403,7 +403,7 @@ export class Socket<
     }
     // the decoder made `data` for this packet alone, so it is handed on as it is
     for (const listener of this.#anyIn) listener(...(data as [string]));
-    (this._emitReserved as (...a: unknown[]) => void)(...data);
+    this._emitArray(data);
   }
 
   /** Sends a packet on the open connection and tells the outgoing catch-all listeners. */

@@ -112,4 +112,12 @@ export class TypedEmitter<ListenEvents extends EventsMap, ReservedEvents extends
   protected _emitReserved<Ev extends EventNames<ReservedEvents>>(ev: Ev, ...args: EventParams<ReservedEvents, Ev>): void {
     this.#emitter.emit(ev, ...args);
   }
+
+  /**
+   * `_emitReserved(...event)` without the copy its rest parameter makes: `event` is the event's
+   * name followed by its arguments, an array the caller made for this call alone.
+   */
+  protected _emitArray(event: unknown[]): void {
+    this.#emitter.emit(...(event as [string]));
+  }
 }

@@ -81,4 +81,16 @@ describe("decodeServerPacket", () => {
     expect(packet.data[1]).toBeInstanceOf(Uint8Array);
     expect([...(packet.data[1] as Uint8Array)]).toEqual([1, 2]);
   });
+
+  it("leaves the caller's array as it was unless told it owns it, and then takes the arguments from it", () => {
+    for (const wire of [[4, "/", "ev", 1], [5, "/", 3, "ev", 1], [6, "/", 0, "ok"], [8, "/", "e:1", "ev", 1]]) {
+      const copy = [...wire];
+      const lent = decodeServerPacket(wire) as { data: unknown[] };
+      expect(wire).toEqual(copy);
+      expect(lent.data).not.toBe(wire);
+      const owned = decodeServerPacket(wire, undefined, false, true) as { data: unknown[] };
+      expect(owned.data).toBe(wire);
+      expect(owned).toEqual(lent);
+    }
+  });
 });

@@ -12,8 +12,12 @@ import { type DecodeLimits, DEFAULT_DECODE_LIMITS, isPlainObject } from "./wire.
  * With `binary`, `{"$bin": base64}` values are revived on the way, as parseJsonFrame revives
  * them: pass a frame's bare JSON.parse value and whether its text may hold them
  * (see {@link decodeServerJson}). An event's arguments are then walked once, for both.
+ *
+ * With `owned` (the caller made `wire` for this decode alone, as decodeServerJson's own
+ * JSON.parse), an event's arguments are taken from `wire` in place instead of copied: one array
+ * less per message. Without it the caller's array is left as it was (`$bin` values aside).
  */
-export function decodeServerPacket(wire: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, binary = false): Packet {
+export function decodeServerPacket(wire: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS, binary = false, owned = false): Packet {
   if (Array.isArray(wire)) {
     const type: unknown = wire[0];
     const length = wire.length;
@@ -31,7 +35,9 @@ export function decodeServerPacket(wire: unknown, limits: DecodeLimits = DEFAULT
       // EVENT [4,nsp,ev,...], EVENT_WITH_ACK [5,nsp,id,ev,...], ACK [6,nsp,id,...], EVENT_AT [8,nsp,position,ev,...]
       if (event) {
         // the argument list plus at most maxDepth levels (throws past them), as fromWire allows
-        const data = reviveBinary(wire.slice(type === 4 ? 2 : 3), depth, binary) as unknown[];
+        // shift() trims the array where it stands (V8 moves the start of its store): no copy
+        const data = owned ? (wire.shift(), wire.shift(), type === 4 || wire.shift(), wire) : wire.slice(type === 4 ? 2 : 3);
+        reviveBinary(data, depth, binary);
         if (type === 6 || typeof data[0] === "string") {
           if (type === 4) return { type, nsp, data };
           if (type === 8) {
@@ -52,5 +58,5 @@ export function decodeServerPacket(wire: unknown, limits: DecodeLimits = DEFAULT
  * binary frame, 1007 for invalid JSON, 1002 for anything that is not a packet a server sends.
  */
 export function decodeServerJson(data: string | Uint8Array, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): Packet {
-  return decodeServerPacket(parseJson(data), limits, mayHoldBinary(data as string));
+  return decodeServerPacket(parseJson(data), limits, mayHoldBinary(data as string), true);
 }

@@ -1,5 +1,8 @@
 import type { OpenWebSocket } from "./websocket-types.js";
 
+/** Date.now() per frame (see websocket-types.ts). */
+export const frameTime = Date.now;
+
 /**
  * A browser's WebSocket takes its TLS trust, client certificates and proxy from the browser, so
  * the Node-only options cannot apply. Ignoring them would hide, say, a `rejectUnauthorized: false`

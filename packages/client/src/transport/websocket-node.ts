@@ -1,6 +1,7 @@
 import WebSocket from "ws";
 import { connectFailed, readRefusalBody, upgradeRefused } from "./handshake-failure.js";
 import type { OpenWebSocket, TransportOptions } from "./websocket-types.js";
+export { turnNow as frameTime } from "./turn-clock-node.js";
 
 type NodeOnly = Exclude<keyof TransportOptions, "extraHeaders">;
 

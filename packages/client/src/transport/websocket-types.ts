@@ -85,3 +85,10 @@ export declare const openWebSocket: OpenWebSocket;
  * has the wrong type. In a browser: always throws a TypeError, since the option cannot apply.
  */
 export declare const checkTransportOption: (name: string, value: unknown) => void;
+
+/**
+ * When a frame arrived, in ms since the epoch, for the heartbeat watchdog. On Node, Date.now() as
+ * read at the first frame of the current event-loop turn (one clock read per turn, not per frame);
+ * in a browser, Date.now() itself, since its 0 ms timers can be held back for seconds in a hidden tab.
+ */
+export declare const frameTime: () => number;
