@@ -62,6 +62,11 @@ export class AppendOutbox {
   /** Events given up since the last gap marker. */
   private lost = 0;
   private closed = false;
+  /** The position of the newest append Redis took (by sequence number), for `taken`. */
+  private position: string | undefined;
+  private positionSeq = 0;
+  /** `taken` callers, oldest first: each waits for the appends up to its sequence number. */
+  private readonly takers: { seq: number; resolve: (position: string | undefined) => void }[] = [];
 
   constructor(
     private readonly send: (payload: Buffer, seq: number, channels: readonly string[]) => Promise<unknown>,
@@ -73,6 +78,16 @@ export class AppendOutbox {
   /** Appends not yet taken by Redis. */
   get queued(): number {
     return this.items.length - this.head;
+  }
+
+  /**
+   * Settles once Redis took (or refused) every append queued so far, with the newest position
+   * it returned; undefined when none is waiting. At most one caller per queued append waits.
+   */
+  taken(): Promise<string | undefined> | undefined {
+    if (this.queued === 0 || this.closed || this.takers.length >= this.limits.maxItems) return undefined;
+    const seq = this.nextSeq - 1;
+    return new Promise((resolve) => this.takers.push({ seq, resolve }));
   }
 
   /** Queues an append of `payload`, published on `channels` (room channels; none: the namespace channel). */
@@ -95,7 +110,13 @@ export class AppendOutbox {
     item.state = SENT;
     this.inFlight++;
     this.send(item.payload, item.seq, item.channels).then(
-      () => this.settled(item, undefined),
+      (position) => {
+        if (typeof position === "string" && item.seq > this.positionSeq) {
+          this.position = position;
+          this.positionSeq = item.seq;
+        }
+        this.settled(item, undefined);
+      },
       (err: unknown) => this.settled(item, err),
     );
   }
@@ -112,6 +133,7 @@ export class AppendOutbox {
       }
       item.state = DONE;
       this.dropTaken();
+      this.answerTakers();
       // Redis answers again: say what was lost, once
       if (this.lost > 0 && !this.closed && err === undefined) {
         this.lost = 0;
@@ -129,6 +151,11 @@ export class AppendOutbox {
     if (this.inFlight > 0) return;
     if (this.holding && !this.closed) this.scheduleRetry();
     this.idle?.();
+  }
+
+  private answerTakers(): void {
+    const oldest = this.head < this.items.length ? this.items[this.head].seq : this.nextSeq;
+    while (this.takers.length > 0 && this.takers[0].seq < oldest) this.takers.shift()!.resolve(this.position);
   }
 
   private dropTaken(): void {
@@ -168,6 +195,7 @@ export class AppendOutbox {
     }
     this.closed = true;
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    for (const taker of this.takers.splice(0)) taker.resolve(this.position);
     const left = this.queued;
     if (left > 0) this.warn(`${left} event(s) could not be appended before close: they are lost`);
     this.items.length = 0;

@@ -189,6 +189,30 @@ export class RedisStreamsStore implements RecoveryStore {
     this.follower.joined(room, this.node.subscriptions.subscribe(this.channels.room(room)));
   }
 
+  /** Settles once the rooms this node just began to hear have their join's position (see StreamFollower.ready). */
+  roomsReady(rooms: readonly Room[]): Promise<void> | undefined {
+    return this.follower.ready(rooms);
+  }
+
+  /** Settles once Redis took every append made so far, with the newest position (see AppendOutbox.taken). */
+  appendsTaken(): Promise<string | undefined> | undefined {
+    return this.outbox.taken();
+  }
+
+  /**
+   * Settles once this node delivered everything it owes up to `position`; undefined when it has.
+   * A read publishes its marker on this node's notice channel: the cursor gets there even when
+   * nothing more is published on this node's channels.
+   */
+  deliveredThrough(position: string): Promise<boolean> | undefined {
+    if (this.closed || this.follower.delivered(position)) return undefined;
+    const parts = splitPosition(position);
+    if (parts === undefined) return undefined;
+    const through = this.follower.through(position);
+    this.read(parts[1]).catch((err: unknown) => this.context.warn("could not read the stream to deliver what came before a membership change", err));
+    return through;
+  }
+
   /** The last local member of `room` left: this node stops hearing the room. */
   roomLeft(room: Room): void {
     if (!this.rooms.delete(room)) return;

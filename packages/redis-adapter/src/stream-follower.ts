@@ -67,6 +67,8 @@ interface Group {
   /** The read's packets for these rooms, and the stream's last id it saw. */
   answer: { entries: Item[]; last: Point } | undefined;
   readonly began: number;
+  /** Told once `from` is known or the group is gone (see `ready`). */
+  onReady: (() => void)[];
 }
 
 interface Waiter {
@@ -117,6 +119,10 @@ function merge(a: Item[], b: Item[]): Item[] {
   while (i < a.length) out.push(a[i++]);
   while (j < b.length) out.push(b[j++]);
   return out;
+}
+
+function settleReady(group: Group): void {
+  for (const resolve of group.onReady.splice(0)) resolve();
 }
 
 function precedes(a: Item, b: Item): boolean {
@@ -228,7 +234,7 @@ export class StreamFollower {
     if (this.closed) return;
     let group = this.groups[this.groups.length - 1];
     if (group === undefined || group.reading) {
-      group = { rooms: new Set(), from: undefined, floor: this.cursor, subscriptions: 0, reading: false, answer: undefined, began: Date.now() };
+      group = { rooms: new Set(), from: undefined, floor: this.cursor, subscriptions: 0, reading: false, answer: undefined, began: Date.now(), onReady: [] };
       this.groups.push(group);
       this.readHead(group);
       this.armWatchdog();
@@ -247,6 +253,21 @@ export class StreamFollower {
     );
   }
 
+  /**
+   * Settles once each of `rooms` that this node began to hear has its join's position (the
+   * stream head read after the join): a packet appended from then on reaches its members here,
+   * from the channel or from the catch-up read. Undefined when none of them is waiting for it.
+   */
+  ready(rooms: readonly Room[]): Promise<void> | undefined {
+    const waits: Promise<void>[] = [];
+    for (const group of this.groups) {
+      if (group.from !== undefined || !rooms.some((room) => group.rooms.has(room))) continue;
+      waits.push(new Promise<void>((resolve) => group.onReady.push(resolve)));
+    }
+    if (waits.length === 0) return undefined;
+    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => {});
+  }
+
   /** The subscriber connection broke: messages are being missed from now on. */
   interrupted(): void {
     if (this.closed) return;
@@ -261,6 +282,12 @@ export class StreamFollower {
   /** The subscription is back in place (after an interruption): reads what was missed. */
   resumed(): void {
     if (this.broken && !this.closed) this.catchUpAll();
+  }
+
+  /** Whether this node has delivered every packet it owes up to `position` already. */
+  delivered(position: string): boolean {
+    const at = parsePosition(position);
+    return at !== undefined && reached(this.cursor, at, true);
   }
 
   /**
@@ -295,6 +322,7 @@ export class StreamFollower {
       clearTimeout(waiter.timer);
       waiter.resolve(false);
     }
+    for (const group of this.groups) settleReady(group);
     this.groups.length = 0;
     this.held = [];
     this.heldStart = 0;
@@ -380,6 +408,7 @@ export class StreamFollower {
       (head) => {
         if (this.closed || !this.groups.includes(group)) return;
         group.from = parsePosition(head);
+        settleReady(group);
         this.drive();
         this.pump();
       },
@@ -388,6 +417,7 @@ export class StreamFollower {
         if (group.floor !== undefined) {
           // the cursor when the group began: earlier than the joins, never later than a read that followed them
           group.from = group.floor;
+          settleReady(group);
           this.drive();
           this.pump();
           return;
@@ -475,7 +505,11 @@ export class StreamFollower {
       const group = this.groups[i];
       group.reading = false;
       group.answer = undefined;
-      if (group.subscriptions === 0) this.groups.splice(i, 1);
+      if (group.subscriptions === 0) {
+        // covered by the read after the cursor, which starts before the joins
+        this.groups.splice(i, 1);
+        settleReady(group);
+      }
     }
     const after = this.cursor;
     if (after === undefined) {

@@ -39,7 +39,7 @@ else
   if n == 1 or n % tonumber(ARGV[8]) == 0 then redis.call('PUBLISH', ARGV[4], position .. '|') end
 end
 redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[7])
-return id`;
+return position`;
 
 /* The position a new session starts after: the epoch and the stream's last id ("0-0" if none yet). */
 const HEAD = `

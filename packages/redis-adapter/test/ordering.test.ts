@@ -20,12 +20,23 @@ function args(client: RecordingClient, event: string): unknown[] {
   return client.events.filter((e) => e[0] === event).map((e) => e[1]);
 }
 
-describe.each<Mode>(["classic", "sharded"])("%s pub/sub, 3 nodes", (mode) => {
+/*
+ * With connection-state recovery on the streams store, a recoverable emit travels through the
+ * stream and its room's packet channel rather than the adapter: the same rules hold.
+ */
+const SETUPS: { label: string; mode: Mode; recovery: boolean }[] = [
+  { label: "classic pub/sub", mode: "classic", recovery: false },
+  { label: "sharded pub/sub", mode: "sharded", recovery: false },
+  { label: "classic pub/sub with connection-state recovery (streams store)", mode: "classic", recovery: true },
+  { label: "sharded pub/sub with connection-state recovery (streams store)", mode: "sharded", recovery: true },
+];
+
+describe.each(SETUPS)("$label, 3 nodes", ({ mode, recovery }) => {
   let cluster: OrderingCluster;
   let emitter: Emitter;
 
   beforeAll(async () => {
-    cluster = await OrderingCluster.start(mode);
+    cluster = await OrderingCluster.start(mode, recovery);
     emitter = cluster.emitter();
   }, 60_000);
 

@@ -42,6 +42,25 @@ export interface AdapterNamespace {
   onHandledLate?(notice: HandledLateNotice): void;
   /** A fresh ack id, unique among the acks pending on this node's sockets. */
   nextAckId(): number;
+  /**
+   * Settles once a membership change's `rooms`, just joined here, are ready to receive what an
+   * origin does next through the namespace's recovery store (the store read the join's stream
+   * position); undefined when nothing needs waiting. A cluster adapter confirms the change after it.
+   */
+  roomsReady?(rooms: readonly Room[]): Promise<void> | undefined;
+  /** True when recoverable emits travel through a recovery store that carries them to the other nodes itself. */
+  readonly recoveryDistributes?: boolean;
+  /**
+   * Settles once the recovery store took every recoverable emit made so far, with the newest
+   * one's position; undefined when none is pending. A cluster adapter publishes a membership
+   * change after it, naming the position (`storedThrough`).
+   */
+  appendsTaken?(): Promise<string | undefined> | undefined;
+  /**
+   * Settles once this node's recovery store delivered every packet it owes up to `position`;
+   * undefined when it already has. A cluster adapter applies a change naming it after that.
+   */
+  storeThrough?(position: string): Promise<unknown> | undefined;
 }
 
 /** A socket as described by `fetchSockets`; local results are the sockets themselves. */
@@ -245,6 +264,15 @@ export class Adapter extends EventEmitter {
    * client may have resumed its session on one of them. A single node has none.
    */
   handledLate(_notice: HandledLateNotice): void {}
+
+  /**
+   * Runs `fn` in order with this node's cluster operations: at once here (a single node holds
+   * nothing); a cluster adapter runs it after the membership changes it is holding operations
+   * behind (a recovery store's appends then keep the order of the adapter's broadcasts).
+   */
+  afterPendingChanges(fn: () => void): void {
+    fn();
+  }
 
   /**
    * Calls `fn` once for each local socket that matches `opts`: in any of `opts.rooms` (every socket

@@ -144,6 +144,8 @@ export class ClusterAdapter extends Adapter {
   private readonly heartbeatTimer: NodeJS.Timeout;
   private sequence = 0;
   private closed = false;
+  /** ms an origin holds operations at most behind a change; a confirmation waits as long at most. */
+  private readonly orderingTimeout: number;
 
   constructor(
     nsp: AdapterNamespace,
@@ -161,6 +163,7 @@ export class ClusterAdapter extends Adapter {
     this.recentIds = new RecentIds(opts.dedupWindow ?? 2000);
     /* a Redis round trip is a millisecond; seconds mean a node that is stuck or cut off */
     const orderingTimeout = positive("orderingTimeout", opts.orderingTimeout, 3000);
+    this.orderingTimeout = orderingTimeout;
     this.ordering = new OrderedPublisher((channel, payload, volatile) => this.publish(channel, payload, volatile), {
       namespaceChannel: this.channels.namespace,
       roomChannel: this.channels.room,
@@ -170,6 +173,12 @@ export class ClusterAdapter extends Adapter {
       maxHeld: positive("maxHeldOperations", opts.maxHeldOperations, 10_000),
       nodes: () => this.nodes.alive(),
       encode: (message) => this.encode(message),
+      appendsTaken: () => this.nsp.appendsTaken?.(),
+      confirmEveryChange: () => this.nsp.recoveryDistributes === true,
+      onRunError: (err) => {
+        this.counters.handlerErrors++;
+        this.logger.warn(`roomcast cluster: an operation of ${nsp.name} held behind a membership change failed`, err);
+      },
       onGiveUp: (reason, missing) =>
         this.logger.warn(
           reason === "timeout"
@@ -322,6 +331,16 @@ export class ClusterAdapter extends Adapter {
       this.ordering.change({ type: MessageType.DISCONNECT_SOCKETS, uid: this.uid, nsp: this.nsp.name, opts: toWireOptions(opts), close });
     }
     super.disconnectSockets(opts, close);
+  }
+
+  /**
+   * Runs `fn` now when this node holds nothing, else in order with the broadcasts held behind its
+   * membership changes (same `orderingTimeout` and `maxHeldOperations`): a recovery store's
+   * appends reach the nodes after the changes made before them.
+   */
+  override afterPendingChanges(fn: () => void): void {
+    if (this.closed) fn();
+    else this.ordering.after(fn);
   }
 
   override handledLate(notice: HandledLateNotice): void {
@@ -497,13 +516,17 @@ export class ClusterAdapter extends Adapter {
       }
       case MessageType.SOCKETS_JOIN:
       case MessageType.SOCKETS_LEAVE:
-      case MessageType.DISCONNECT_SOCKETS:
-        if (message.fences !== undefined && message.changeId !== undefined) {
-          this.gate.change(message as MembershipChange & { changeId: string; fences: string[] }, this.listening);
+      case MessageType.DISCONNECT_SOCKETS: {
+        // after the origin's earlier recoverable emits, which this node's store delivers apart
+        const stored = message.storedThrough === undefined ? undefined : this.nsp.storeThrough?.(message.storedThrough);
+        if ((message.fences !== undefined || stored !== undefined) && message.changeId !== undefined) {
+          message.fences ??= [];
+          this.gate.change(message as MembershipChange & { changeId: string; fences: string[] }, this.listening, stored);
         } else {
           this.applyChange(message);
         }
         return;
+      }
       case MessageType.FENCE:
         this.gate.fence(message.uid, message.changeId, channel);
         return;
@@ -544,7 +567,9 @@ export class ClusterAdapter extends Adapter {
       else super.disconnectSockets(opts, change.close);
     } finally {
       // Even a change that threw halfway is confirmed: the origin must not wait for it in vain.
-      if (change.confirm !== undefined && change.changeId !== undefined) this.confirmChange(change.uid, change.changeId, change.confirm === 2);
+      if (change.confirm !== undefined && change.changeId !== undefined) {
+        this.confirmChange(change.uid, change.changeId, change.confirm === 2, change.type === MessageType.SOCKETS_JOIN ? change.rooms : undefined);
+      }
     }
   }
 
@@ -552,13 +577,30 @@ export class ClusterAdapter extends Adapter {
    * The confirmation waits for every subscription still in flight, not only this change's: a
    * room may have been created by a local join a moment earlier and still be subscribing.
    */
-  private confirmChange(origin: string, changeId: string, listNodes: boolean): void {
+  private confirmChange(origin: string, changeId: string, listNodes: boolean, joined: readonly Room[] | undefined): void {
     const confirm = (): void => {
+      if (this.closed) return;
       const nodes = listNodes ? [...this.nodes.alive(), this.uid] : undefined;
       this.respond(origin, { type: MessageType.CHANGE_APPLIED, uid: this.uid, nsp: this.nsp.name, requestId: changeId, ...(nodes && { nodes }) });
     };
-    if (this.subscribing.size === 0) confirm();
-    else void Promise.all(this.subscribing.values()).then(confirm);
+    // a recovery store that follows rooms must know where the joined rooms' packets start
+    const storeReady = joined === undefined ? undefined : this.nsp.roomsReady?.(joined);
+    if (this.subscribing.size === 0 && storeReady === undefined) {
+      confirm();
+      return;
+    }
+    const waits: Promise<unknown>[] = [...this.subscribing.values()];
+    if (storeReady !== undefined) waits.push(storeReady.catch(() => {}));
+    // bounded: the origin stops waiting at orderingTimeout anyway, and so does this confirmation
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.orderingTimeout);
+      timer.unref();
+    });
+    void Promise.race([Promise.all(waits), deadline]).then(() => {
+      clearTimeout(timer);
+      confirm();
+    });
   }
 
   private onServerSideEmit(requester: string, requestId: string | undefined, args: unknown[]): void {

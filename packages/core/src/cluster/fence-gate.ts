@@ -26,6 +26,9 @@ interface OriginWait {
   readonly timer: NodeJS.Timeout;
 }
 
+/* Stands for the recovery store in a wait's `awaiting`: no channel name is empty. */
+const STORE = "";
+
 /* Fences remembered while their change has not arrived (it usually follows within a millisecond). */
 const MAX_EARLY_FENCES = 1000;
 /* Origins with a change waiting at once; one more is applied without waiting. */
@@ -79,7 +82,7 @@ export class FenceGate {
    * A change naming `fences` (with its `changeId`): applied now if every fence it needs already
    * arrived, else once they do. `listening(channel)` tells whether this node hears `channel` now.
    */
-  change(change: MembershipChange & { changeId: string; fences: string[] }, listening: (channel: string) => boolean): void {
+  change(change: MembershipChange & { changeId: string; fences: string[] }, listening: (channel: string) => boolean, stored?: Promise<unknown>): void {
     const key = `${change.uid}#${change.changeId}`;
     const arrived = this.early.get(key);
     this.early.delete(key);
@@ -87,6 +90,8 @@ export class FenceGate {
     for (const channel of change.fences) {
       if (listening(channel) && arrived?.has(channel) !== true) (awaiting ??= new Set()).add(channel);
     }
+    // the recovery store delivers the origin's earlier emits on a connection of its own
+    if (stored !== undefined) (awaiting ??= new Set()).add(STORE);
     if (awaiting === undefined) {
       this.opts.apply(change);
       return;
@@ -103,6 +108,14 @@ export class FenceGate {
     }, this.opts.timeout);
     timer.unref();
     this.waits.set(uid, { changeId: change.changeId, change, awaiting, queue: [], timer });
+    if (stored !== undefined) {
+      const done = (): void => {
+        const wait = this.waits.get(uid);
+        if (wait?.changeId !== change.changeId || !wait.awaiting.delete(STORE)) return;
+        if (wait.awaiting.size === 0) this.proceed(uid);
+      };
+      stored.then(done, done);
+    }
   }
 
   /**

@@ -41,8 +41,9 @@ function isChangeOrdering(m: Record<string, unknown>): boolean {
   if (m.changeId !== undefined && typeof m.changeId !== "string") return false;
   if (m.fences !== undefined && !isStringArray(m.fences)) return false;
   if (m.confirm !== undefined && m.confirm !== 1 && m.confirm !== 2) return false;
-  // Fences and confirmations name the change they belong to.
-  return m.changeId !== undefined || (m.fences === undefined && m.confirm === undefined);
+  if (m.storedThrough !== undefined && typeof m.storedThrough !== "string") return false;
+  // Fences, confirmations and store positions name the change they belong to.
+  return m.changeId !== undefined || (m.fences === undefined && m.confirm === undefined && m.storedThrough === undefined);
 }
 
 /** Checks the fields the receiving code relies on, so a malformed message cannot throw later. */

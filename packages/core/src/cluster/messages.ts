@@ -100,6 +100,12 @@ export interface ChangeOrdering {
    * learns from it whom to wait for).
    */
   confirm?: 1 | 2;
+  /**
+   * The recovery-store position of the origin's newest recoverable emit made before the change
+   * (taken by the store before the change was published): a node applies the change once its
+   * store delivered through it. Set with `changeId`.
+   */
+  storedThrough?: string;
 }
 export interface SocketsJoinMessage extends Envelope, ChangeOrdering {
   type: typeof MessageType.SOCKETS_JOIN;

@@ -27,6 +27,20 @@ export interface OrderedPublisherOptions {
   nodes: () => readonly string[] | undefined;
   /** Encodes a message; undefined when it cannot be (the caller counts that). */
   encode: (message: ClusterRequest) => Uint8Array | undefined;
+  /**
+   * Settles once the recoverable emits made so far were taken by the recovery store, with the
+   * newest position; undefined when none is pending. A change waits for it (like a hold) and
+   * carries the position (`storedThrough`).
+   */
+  appendsTaken?: () => Promise<string | undefined> | undefined;
+  /**
+   * True when later operations also travel on connections of their own (a recovery store's
+   * appends), whose order with the namespace channel no transport keeps: every change is then
+   * confirmed before what follows, as with "channel" ordering.
+   */
+  confirmEveryChange?: () => boolean;
+  /** Told when an operation run by `after` once its hold ended threw. */
+  onRunError?: (err: unknown) => void;
   /** Told when a hold ends without every confirmation: why, and the uids still missing. */
   onGiveUp?: (reason: "timeout" | "overflow", missing: readonly string[]) => void;
 }
@@ -48,7 +62,10 @@ export const MAX_FENCE_CHANNELS = 1024;
 /* Nodes remembered as having missed a deadline (an emitter never hears that a node left). */
 const MAX_UNRESPONSIVE = 10_000;
 
-type Held = { change: MembershipChange } | { change?: undefined; channel: string; payload: Uint8Array; volatile: boolean; room: Room | undefined };
+type Held =
+  | { change: MembershipChange; run?: undefined; prepared?: boolean }
+  | { change?: undefined; run: () => void }
+  | { change?: undefined; run?: undefined; channel: string; payload: Uint8Array; volatile: boolean; room: Room | undefined };
 
 interface Hold {
   readonly changeId: string;
@@ -123,6 +140,18 @@ export class OrderedPublisher {
   }
 
   /**
+   * Runs `fn` now when nothing is held, else in order with the held operations: the other way an
+   * origin's operations reach the nodes (a recovery store's appends) keeps the same order.
+   */
+  after(fn: () => void): void {
+    if (this.hold !== undefined && !this.closed) {
+      this.enqueue({ run: fn });
+      return;
+    }
+    fn();
+  }
+
+  /**
    * Publishes a broadcast on the channels `broadcastChannels` chose for `rooms`: the namespace
    * channel alone, or each room's channel, in the order of `rooms`.
    */
@@ -146,7 +175,30 @@ export class OrderedPublisher {
       this.enqueue({ change: message });
       return;
     }
+    if (this.awaitAppends(message)) {
+      this.queue.push({ change: message, prepared: true });
+      return;
+    }
     this.publishChange(message, this.needsConfirmation(message));
+  }
+
+  /*
+   * The origin's recoverable emits travel through the recovery store on other connections: a
+   * change waits until the store took those made before it, and names the newest position, so a
+   * node applies it after delivering them. Holds what follows meanwhile (bounded like a hold).
+   */
+  private awaitAppends(message: MembershipChange): boolean {
+    const taken = this.opts.appendsTaken?.();
+    if (taken === undefined) return false;
+    const changeId = `ready-${++this.changeIds}`;
+    this.startHold(changeId, new Set());
+    const done = (position?: string): void => {
+      if (this.hold?.changeId !== changeId) return;
+      if (position !== undefined) message.storedThrough = position;
+      this.release();
+    };
+    taken.then(done, () => done());
+    return true;
   }
 
   /**
@@ -213,7 +265,7 @@ export class OrderedPublisher {
    * node hears a new room only once subscribed: only joins to rooms with a channel need waiting.
    */
   private needsConfirmation(message: MembershipChange): boolean {
-    if (!this.opts.crossChannelOrder) return true;
+    if (!this.opts.crossChannelOrder || this.opts.confirmEveryChange?.() === true) return true;
     if (message.type !== MessageType.SOCKETS_JOIN) return false;
     for (const room of message.rooms) if (!this.opts.isPrivateRoom(room)) return true;
     return false;
@@ -243,6 +295,7 @@ export class OrderedPublisher {
       this.dirty.clear();
       this.dirtyOverflow = false;
     }
+    if (message.storedThrough !== undefined) changeId ??= String(++this.changeIds);
     if (confirm) {
       changeId ??= String(++this.changeIds);
       message.confirm = nodes === undefined ? 2 : 1;
@@ -286,9 +339,19 @@ export class OrderedPublisher {
     let i = 0;
     while (i < queue.length && this.hold === undefined) {
       const entry = queue[i++];
+      if (entry.run !== undefined) {
+        this.runHeld(entry.run);
+        continue;
+      }
       if (entry.change === undefined) {
         this.send(entry.channel, entry.payload, entry.volatile, entry.room);
         continue;
+      }
+      if (entry.prepared !== true && this.awaitAppends(entry.change)) {
+        // published once the store took the emits run before it
+        entry.prepared = true;
+        i--;
+        break;
       }
       // Back-to-back changes travel together on the namespace channel; the last one's
       // confirmation means every node applied them all.
@@ -303,6 +366,15 @@ export class OrderedPublisher {
       this.publishChange(change, confirm);
     }
     this.queue = i === queue.length ? [] : queue.slice(i);
+  }
+
+  /* a held callback that throws must not stop the rest of the queue */
+  private runHeld(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.opts.onRunError?.(err);
+    }
   }
 
   private enqueue(entry: Held): void {
@@ -323,7 +395,8 @@ export class OrderedPublisher {
     const queue = this.queue;
     this.queue = [];
     for (const entry of queue) {
-      if (entry.change === undefined) this.send(entry.channel, entry.payload, entry.volatile, entry.room);
+      if (entry.run !== undefined) this.runHeld(entry.run);
+      else if (entry.change === undefined) this.send(entry.channel, entry.payload, entry.volatile, entry.room);
       else this.publishChange(entry.change, false);
     }
   }

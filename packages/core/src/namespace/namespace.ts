@@ -11,7 +11,7 @@ import type { ServerOptions } from "../server/server-options.js";
 import { Socket } from "../socket/socket.js";
 import { traceServer } from "../trace.js";
 import type { DefaultEventsMap, EventNames, EventParams, EventsMap } from "../typed-events.js";
-import type { SocketId } from "../types.js";
+import type { Room, SocketId } from "../types.js";
 
 /** Local events of a namespace. */
 export interface NamespaceReservedEvents<
@@ -198,6 +198,26 @@ export class Namespace<
   /** A late outcome of an emit with an id, from another node (called by cluster adapters). */
   onHandledLate(notice: HandledLateNotice): void {
     this.recovery?.handledElsewhere(notice);
+  }
+
+  /** Rooms just joined by a change from another node are ready for its recoverable emits (called by cluster adapters). */
+  roomsReady(rooms: readonly Room[]): Promise<void> | undefined {
+    return this.recovery?.roomsReady(rooms);
+  }
+
+  /** Recoverable emits reach the other nodes through the recovery store (read by cluster adapters). */
+  get recoveryDistributes(): boolean {
+    return this.recovery?.store.distributes === true;
+  }
+
+  /** The recovery store took the recoverable emits made so far (called by cluster adapters). */
+  appendsTaken(): Promise<string | undefined> | undefined {
+    return this.recovery?.store.appendsTaken?.();
+  }
+
+  /** The recovery store delivered through `position` (called by cluster adapters). */
+  storeThrough(position: string): Promise<unknown> | undefined {
+    return this.recovery?.store.deliveredThrough?.(position);
   }
 
   /** Admits `conn` into this namespace after its middleware (the parent's first, for a child). */

@@ -163,13 +163,21 @@ export class NamespaceRecovery {
 
   /** A broadcast that may be replayed: stamped once by the store, then delivered. */
   emit(data: unknown[], opts: BroadcastOptions): void {
-    this.store.append(data, opts);
+    // behind the membership changes the adapter holds this node's broadcasts for (cluster order)
+    if (this.store.distributes) this.nsp.adapter.afterPendingChanges(() => this.store.append(data, opts));
+    else this.store.append(data, opts);
   }
 
   /** A direct `socket.emit` without ack: a packet to the socket's own id room, so it can be replayed. */
   emitTo(id: SocketId, data: unknown[], flags: BroadcastFlags): void {
     // it only concerns a local socket: no need to tell the other nodes, unless the store carries it
-    this.store.append(data, { rooms: new Set([id]), flags: this.store.distributes ? flags : { ...flags, local: true } });
+    if (this.store.distributes) this.nsp.adapter.afterPendingChanges(() => this.store.append(data, { rooms: new Set([id]), flags }));
+    else this.store.append(data, { rooms: new Set([id]), flags: { ...flags, local: true } });
+  }
+
+  /** See `AdapterNamespace.roomsReady`: a store that follows rooms tells when their joins' positions are read. */
+  roomsReady(rooms: readonly Room[]): Promise<void> | undefined {
+    return this.store.roomsReady?.(rooms);
   }
 
   private deliver(packet: OutgoingPacket, opts: BroadcastOptions): void {

@@ -94,6 +94,22 @@ export interface RecoveryStore {
    */
   roomJoined?(room: Room): void;
   roomLeft?(room: Room): void;
+  /**
+   * Settles once this node's packets of `rooms` (joined a moment ago, see `roomJoined`) are
+   * followed from a position the store read after the join: an append made from then on reaches
+   * their members. Undefined when nothing is pending. The cluster confirms a join after it.
+   */
+  roomsReady?(rooms: readonly Room[]): Promise<void> | undefined;
+  /**
+   * A distributing store: settles once every `append` made so far was taken (stamped and sent
+   * on), with the newest position; undefined when none is pending.
+   */
+  appendsTaken?(): Promise<string | undefined> | undefined;
+  /**
+   * A distributing store: settles once this node delivered every packet it owes up to
+   * `position` (true), or gave up (false, after a few seconds); undefined when it already has.
+   */
+  deliveredThrough?(position: string): Promise<boolean> | undefined;
   /** Releases timers and subscriptions; pending writes are finished first. */
   close(): void | Promise<void>;
 }

@@ -193,6 +193,25 @@ describe("ClusterAdapter ordering: bounds", () => {
     expect(a.adapter.metrics.orderingHolds).toBe(2);
   });
 
+  it("runs afterPendingChanges at once when nothing is held, else in order with the held broadcasts", async () => {
+    const { hub } = await start({ ordering: "publisher" }, { orderingTimeout: 60_000, heartbeatTimeout: 60_000 });
+    const [a, b] = nodes;
+    const target = b.nsp.connect();
+    await quiesce(hub, nodes);
+    const ran: string[] = [];
+    a.adapter.afterPendingChanges(() => ran.push("free"));
+    expect(ran).toEqual(["free"]);
+    a.adapter.addSockets({ rooms: new Set([target.id]) }, ["r"]);
+    a.adapter.broadcast(event("held"), { rooms: new Set(["r"]) });
+    a.adapter.afterPendingChanges(() => ran.push(`after ${target.events().length} event(s)`));
+    expect(a.adapter.metrics.heldOperations).toBe(2);
+    expect(ran).toEqual(["free"]);
+    await waitFor(() => ran.length === 2, "the held callback");
+    expect(ran[1]).toBe("after 0 event(s)");
+    await waitFor(() => target.events().length === 1, "the held broadcast");
+    expect(a.adapter.metrics).toMatchObject({ heldOperations: 0, orderingTimeouts: 0 });
+  });
+
   it("publishes everything held at once past maxHeldOperations, and counts it", async () => {
     const { hub } = await start({ ordering: "publisher" }, { orderingTimeout: 60_000, heartbeatTimeout: 60_000, maxHeldOperations: 5 });
     const [a, b, c] = nodes;
@@ -267,6 +286,8 @@ describe("cluster codec: ordering messages", () => {
     ["a change with fences but no change id", { ...base, type: MessageType.SOCKETS_JOIN, opts: { rooms: [] }, rooms: ["r"], fences: ["c#"] }],
     ["a change with an unknown confirm", { ...base, type: MessageType.DISCONNECT_SOCKETS, opts: { rooms: [] }, close: false, changeId: "1", confirm: 3 }],
     ["a confirmation listing non-strings", { ...base, type: MessageType.CHANGE_APPLIED, requestId: "1", nodes: [1] }],
+    ["a store position without its change id", { ...base, type: MessageType.SOCKETS_LEAVE, opts: { rooms: [] }, rooms: ["r"], storedThrough: "e:1-0" }],
+    ["a store position that is not a string", { ...base, type: MessageType.SOCKETS_LEAVE, opts: { rooms: [] }, rooms: ["r"], changeId: "1", storedThrough: 1 }],
   ])("refuses %s", (_, message) => {
     expect(msgpackClusterCodec.decode(msgpackClusterCodec.encode(message as never))).toBeUndefined();
   });
@@ -274,6 +295,7 @@ describe("cluster codec: ordering messages", () => {
   it("accepts a change with its ordering fields, a fence and a confirmation", () => {
     for (const message of [
       { ...base, type: MessageType.SOCKETS_LEAVE, opts: { rooms: ["x"] }, rooms: ["r"], changeId: "4", fences: ["c#"], confirm: 2 },
+      { ...base, type: MessageType.DISCONNECT_SOCKETS, opts: { rooms: ["x"] }, close: false, changeId: "5", storedThrough: "e:1-0" },
       { ...base, type: MessageType.FENCE, changeId: "4" },
       { ...base, type: MessageType.CHANGE_APPLIED, requestId: "4", nodes: ["a", "b"] },
     ]) {

@@ -1,5 +1,5 @@
 import { Cluster, Redis } from "ioredis";
-import { createAdapter, createShardedAdapter, Emitter } from "../../src/index.js";
+import { createAdapter, createShardedAdapter, createStreamsStore, Emitter } from "../../src/index.js";
 import { quietLogger, recordingClient, type RecordingClient, type RedisNode, startNode, stopNode, waitFor } from "./redis-nodes.js";
 import { RedisClusterServer, redisForTest } from "./redis-server.js";
 import { hashSlot, SlowLink } from "./slow-link.js";
@@ -47,6 +47,8 @@ export class OrderingCluster {
     private readonly redisUrl: string | undefined,
     private readonly redisCluster: RedisClusterServer | undefined,
     private readonly stopRedis: () => Promise<void>,
+    /** Connection-state recovery on, with the Redis streams store: recoverable emits go through the stream. */
+    readonly recovery: boolean,
   ) {}
 
   /** Puts a relay in front of each master, delayed by how far its shard is (see above). */
@@ -79,15 +81,15 @@ export class OrderingCluster {
     return new Cluster(startupNodes, { natMap, ...(subscriber && { shardedSubscribers: true }) });
   }
 
-  static async start(mode: Mode): Promise<OrderingCluster> {
-    const prefix = `order${mode[0]}${process.pid}${Date.now() % 100_000}`;
+  static async start(mode: Mode, recovery = false): Promise<OrderingCluster> {
+    const prefix = `order${mode[0]}${recovery ? "r" : ""}${process.pid}${Date.now() % 100_000}`;
     let cluster: OrderingCluster;
     if (mode === "classic") {
       const redis = await redisForTest(true);
-      cluster = new OrderingCluster(mode, prefix, redis.url, undefined, () => redis.stop());
+      cluster = new OrderingCluster(mode, prefix, redis.url, undefined, () => redis.stop(), recovery);
     } else {
       const redisCluster = await RedisClusterServer.start(3);
-      cluster = new OrderingCluster(mode, prefix, undefined, redisCluster, () => redisCluster.stop());
+      cluster = new OrderingCluster(mode, prefix, undefined, redisCluster, () => redisCluster.stop(), recovery);
     }
     try {
       if (cluster.redisCluster !== undefined) await cluster.relayShards(cluster.redisCluster);
@@ -104,15 +106,18 @@ export class OrderingCluster {
 
   private async addNode(): Promise<void> {
     const opts = { prefix: this.prefix, logger: quietLogger };
+    const store = this.recovery ? (this.redisCluster === undefined ? new Redis(this.redisUrl!) : this.clusterClient(false)) : undefined;
+    const storeClients = store === undefined ? [] : [store as unknown as Redis];
+    const options = store === undefined ? {} : { connectionStateRecovery: { store: createStreamsStore(store as unknown as Redis, { prefix: this.prefix }) } };
     if (this.redisCluster === undefined) {
       const pub = new Redis(this.redisUrl!);
       const sub = pub.duplicate();
-      this.nodes.push(await startNode(createAdapter(pub, sub, opts), [pub, sub]));
+      this.nodes.push(await startNode(createAdapter(pub, sub, opts), [pub, sub, ...storeClients], options));
       return;
     }
     const pub = this.clusterClient(false);
     const sub = this.clusterClient(true);
-    this.nodes.push(await startNode(createShardedAdapter(pub, sub, opts), [pub as unknown as Redis, sub as unknown as Redis]));
+    this.nodes.push(await startNode(createShardedAdapter(pub, sub, opts), [pub as unknown as Redis, sub as unknown as Redis, ...storeClients], options));
   }
 
   /** A new emitter with its own Redis connection, closed with the cluster. */
