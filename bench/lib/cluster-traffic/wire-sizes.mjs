@@ -145,7 +145,8 @@ export function messageSizes({ nsp = "/", event = "chat", payloadBytes = 64, pre
     roomAppendCommand,
     /** A tick: the stream's position alone, "<epoch>:<id>|", on the namespace's packets channel. */
     tick: utf8(position) + 1,
-    appendReply: bulk(ID_LENGTHS.streamId),
+    /** The append script answers with the entry's whole position, "<epoch>:<id>". */
+    appendReply: bulk(utf8(position)),
     socketioBroadcast,
     heartbeat: roomcastSize({ type: 1, uid, nsp }),
     /** `io.in(socketId).socketsJoin(room)` with its ordering fields; `fences` names the fenced channels. */
