@@ -1,4 +1,19 @@
-import type { StreamsStoreOptions } from "./streams-store.js";
+/** Options of `createStreamsStore`. */
+export interface StreamsStoreOptions {
+  /** First part of every key and channel; servers sharing a store must agree on it. Default "roomcast". */
+  prefix?: string;
+  /**
+   * How long (ms) a change to a live session (a room joined or left) waits before it is written,
+   * so that more changes share one write. The socket's output waits as long, and a crash can lose
+   * changes this recent (docs/RECOVERY.md, "Crashes"). Default 0: the next turn of the event loop.
+   */
+  sessionFlushDelay?: number;
+  /**
+   * How often (ms) every live session is written again: its TTL renewed and `socket.data`
+   * captured. Default a quarter of `maxDisconnectionDuration`, between 1000 and 30000.
+   */
+  sessionRefreshInterval?: number;
+}
 
 /* setTimeout fires at once for larger delays (Node clamps them): such a value is a mistake */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -5,23 +5,9 @@ import { packetChannels } from "./packet-channels.js";
 import { RedisStreamsStore, type StoreNode, type StoreSubscriptions } from "./redis-streams-store.js";
 import type { RedisClient } from "./redis-client.js";
 import { defineScripts } from "./stream-scripts.js";
-import { checkStreamsStoreOptions } from "./streams-store-options.js";
+import { checkStreamsStoreOptions, type StreamsStoreOptions } from "./streams-store-options.js";
 
-export interface StreamsStoreOptions {
-  /** First part of every key and channel; servers sharing a store must agree on it. Default "roomcast". */
-  prefix?: string;
-  /**
-   * How long (ms) a change to a live session (a room joined or left) waits before it is written,
-   * so that more changes share one write. The socket's output waits as long, and a crash can lose
-   * changes this recent (docs/RECOVERY.md, "Crashes"). Default 0: the next turn of the event loop.
-   */
-  sessionFlushDelay?: number;
-  /**
-   * How often (ms) every live session is written again: its TTL renewed and `socket.data`
-   * captured. Default a quarter of `maxDisconnectionDuration`, between 1000 and 30000.
-   */
-  sessionRefreshInterval?: number;
-}
+export type { StreamsStoreOptions } from "./streams-store-options.js";
 
 const PIPE = 0x7c; // "|": positions never contain it, so the first one ends the position
 const SYNC_NOTICE = "sync|";
@@ -43,7 +29,7 @@ const SYNC_NOTICE = "sync|";
  * @throws TypeError for an unknown option or a value of the wrong type
  *
  * @example
- * const redis = new Redis(process.env.REDIS_URL);
+ * const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
  * const io = new Server(3000, {
  *   adapter: createAdapter(redis, redis.duplicate()),
  *   connectionStateRecovery: { store: createStreamsStore(redis) },

@@ -1,6 +1,6 @@
 export { InMemoryRecoveryStore } from "./in-memory-store.js";
 export { NamespaceRecovery, type RecoveryStats } from "./namespace-recovery.js";
-export type { LiveSession, LiveSessionStore } from "./live-sessions.js";
+export type { LiveSession, LiveSessionStore } from "./recovery-store.js";
 export { comparePositions, formatPosition, offsetParts, splitPosition } from "./position.js";
 export {
   isTargeted,

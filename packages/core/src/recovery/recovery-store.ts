@@ -1,6 +1,5 @@
 import type { HandledEmitRecord } from "../acks/handled-emits.js";
 import type { OutgoingPacket } from "../dialect/outgoing-packet.js";
-import type { LiveSessionStore } from "./live-sessions.js";
 import type { BroadcastOptions, Room, SocketId } from "../types.js";
 
 /** What a store keeps of a socket that dropped, to give it back when its client resumes. */
@@ -138,4 +137,40 @@ export function isTargeted(rooms: Iterable<Room> & { readonly size?: number; rea
   if ((rooms.size ?? rooms.length) === 0) return true;
   for (const room of rooms) if (member.has(room)) return true;
   return false;
+}
+
+/** A socket admitted on this node, as a store that keeps live sessions sees it. */
+export interface LiveSession {
+  /** Its recovery session id. */
+  readonly pid: string;
+  /** The session as it is now (rooms, `socket.data`, the rest of the record); read at each write. */
+  read(): RecoverySession;
+  /** Another node resumed this session: the store has forgotten it, and the stale socket here is closed. */
+  takenOver(): void;
+}
+
+/**
+ * The optional part of a recovery store that keeps the session of every live socket, not only of
+ * the sockets that dropped, so that a node that crashes (SIGKILL, out of memory) does not cost its
+ * clients their sessions. Nothing here waits for the store: writes are batched and retried by the
+ * store, and `changed` reports when a change is stored.
+ */
+export interface LiveSessionStore {
+  /**
+   * Starts keeping the session of a socket that was just admitted on this node: written at the
+   * next flush for a fresh session; `resumed` is the session `takeSession` returned, already
+   * stored with this node as its owner.
+   */
+  track(session: LiveSession, resumed: RecoverySession | undefined): void;
+  /**
+   * The session of `pid` changed (a room joined or left, or anything else in its record): it is
+   * written at the next flush. `written` runs exactly once: when a write that includes the change
+   * is done, or when the session is no longer kept (closed, taken over, store closed).
+   */
+  changed(pid: string, written: () => void): void;
+  /**
+   * Forgets a session for good and removes its record: the socket left on purpose, its session
+   * had to be dropped, or a session taken for a resume could not be resumed.
+   */
+  discard(pid: string): void | Promise<void>;
 }
