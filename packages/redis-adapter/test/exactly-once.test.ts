@@ -180,6 +180,29 @@ describe("exactly-once emits across a dropped connection", () => {
       await redis?.kill();
     });
 
+    /**
+     * Nodes a and b on the test's Redis, a client through a relay to a, and an emit whose handler
+     * is held on a; then the relay turns to b and cuts, so the client drops with the run unanswered.
+     */
+    async function heldRunThenCut() {
+      const runs: Run[] = [];
+      const gate = new Gate();
+      const [a, b] = await Promise.all([node("a", runs, gate, redis.url), node("b", runs, gate, redis.url)]);
+      const relay = await proxy(a.port);
+      const socket = client(relay.port);
+      await nextEvent(socket, "connect");
+      const id = socket.id;
+
+      gate.hold();
+      const reply = socket.emitWithAck("order", 1);
+      await waitFor(() => runs.length === 1, "the handler to start on a");
+      socket.io.reconnection(false);
+      relay.point(b.port);
+      relay.cut();
+      await nextEvent(socket, "disconnect");
+      return { runs, gate, a, b, socket, id, reply };
+    }
+
     it("answers the resend on the other node from the session's window; the handler ran once", async () => {
       const runs: Run[] = [];
       const gate = new Gate();
@@ -210,20 +233,7 @@ describe("exactly-once emits across a dropped connection", () => {
     });
 
     it("keeps an answer given while the client is away, for a resume on the other node", async () => {
-      const runs: Run[] = [];
-      const gate = new Gate();
-      const [a, b] = await Promise.all([node("a", runs, gate, redis.url), node("b", runs, gate, redis.url)]);
-      const relay = await proxy(a.port);
-      const socket = client(relay.port);
-      await nextEvent(socket, "connect");
-
-      gate.hold();
-      const reply = socket.emitWithAck("order", 1);
-      await waitFor(() => runs.length === 1, "the handler to start on a");
-      socket.io.reconnection(false);
-      relay.point(b.port);
-      relay.cut();
-      await nextEvent(socket, "disconnect");
+      const { runs, gate, a, b, socket, reply } = await heldRunThenCut();
       await waitFor(() => a.io.sockets.sockets.size === 0, "a to notice the drop");
       gate.open();
       await waitFor(() => windowInRedis(redis.url).then((window) => window?.[0]?.reply !== undefined), "the late reply in the kept session");
@@ -237,21 +247,7 @@ describe("exactly-once emits across a dropped connection", () => {
     });
 
     it("brings an answer given after a failed resume on the other node to the fresh session that took over the ids", async () => {
-      const runs: Run[] = [];
-      const gate = new Gate();
-      const [a, b] = await Promise.all([node("a", runs, gate, redis.url), node("b", runs, gate, redis.url)]);
-      const relay = await proxy(a.port);
-      const socket = client(relay.port);
-      await nextEvent(socket, "connect");
-      const id = socket.id;
-
-      gate.hold();
-      const reply = socket.emitWithAck("order", 1);
-      await waitFor(() => runs.length === 1, "the handler to start on a");
-      socket.io.reconnection(false);
-      relay.point(b.port);
-      relay.cut();
-      await nextEvent(socket, "disconnect");
+      const { runs, gate, a, b, socket, reply, id } = await heldRunThenCut();
       await waitFor(() => a.io.sockets.sockets.size === 0, "a to notice the drop");
       await sessionKept(redis.url);
       // events the client misses, then trimmed away: the resume on b gets a fresh session
@@ -271,20 +267,7 @@ describe("exactly-once emits across a dropped connection", () => {
     });
 
     it("brings an answer given after the client resumed on the other node", async () => {
-      const runs: Run[] = [];
-      const gate = new Gate();
-      const [a, b] = await Promise.all([node("a", runs, gate, redis.url), node("b", runs, gate, redis.url)]);
-      const relay = await proxy(a.port);
-      const socket = client(relay.port);
-      await nextEvent(socket, "connect");
-
-      gate.hold();
-      const reply = socket.emitWithAck("order", 1);
-      await waitFor(() => runs.length === 1, "the handler to start on a");
-      socket.io.reconnection(false);
-      relay.point(b.port);
-      relay.cut();
-      await nextEvent(socket, "disconnect");
+      const { runs, gate, b, socket, reply } = await heldRunThenCut();
       await sessionKept(redis.url);
       socket.io.reconnection(true);
       socket.io.open();
