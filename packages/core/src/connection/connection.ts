@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
+import type { Socket as TcpSocket } from "node:net";
 import { CloseCode, ErrorCode, type Codec, type ConnectPacket, type Packet, PacketType, ProtocolError } from "@roomcast/protocol";
 import { buildHandshake, NO_AUTH } from "./handshake.js";
 import { OutgoingPacket } from "../dialect/outgoing-packet.js";
@@ -8,6 +9,7 @@ import type { DialectName, TransportName, Wire, WireListener } from "../dialect/
 import { HeldOutput } from "./held-output.js";
 import { overOutboundLimit } from "./outbound-limit.js";
 import { TokenBucket } from "./rate-limiter.js";
+import { canRebuildRequest, rebuildRequest } from "./upgrade-request.js";
 import { countCloseCode, createConnectionStats, type ConnectionStats, type DialectTraffic, type ServerMetrics } from "../metrics.js";
 import type { ServerOptions } from "../server/server-options.js";
 import { packetName, traceEngine, traceServer, traceSocket } from "../trace.js";
@@ -126,6 +128,13 @@ export class Connection implements WireListener {
   private toldRateLimited = false;
   /* Present only while recovery holds this connection's output (see HeldOutput). */
   private heldOutput: HeldOutput | undefined;
+  /*
+   * The request that opened the connection, while it holds something the handshake cannot give
+   * back; undefined once let go (rebuilt on first read, see upgrade-request.ts); null when the
+   * application dropped it.
+   */
+  private requestValue: IncomingMessage | null | undefined;
+  private readonly requestSocket: TcpSocket;
 
   /**
    * @param wire the dialect and transport this connection speaks through
@@ -135,8 +144,7 @@ export class Connection implements WireListener {
    */
   constructor(
     readonly wire: Wire,
-    /** The HTTP request that opened this connection (Socket.IO's `socket.request`). */
-    readonly request: IncomingMessage,
+    request: IncomingMessage,
     private readonly host: ConnectionHost,
     subprotocolAuth: Record<string, unknown> | undefined,
     pingFromStart = false,
@@ -145,6 +153,8 @@ export class Connection implements WireListener {
   ) {
     this.idValue = id;
     this.handshake = this.fullHandshake = buildHandshake(request);
+    this.requestSocket = request.socket;
+    if (!canRebuildRequest(request, this.fullHandshake)) this.requestValue = request;
     this.subprotocolAuth = subprotocolAuth;
     const options = host.options;
     const rateLimit = options.rateLimit;
@@ -178,6 +188,23 @@ export class Connection implements WireListener {
       query: shared.query,
       auth,
     };
+  }
+
+  /**
+   * The HTTP request that opened this connection (Socket.IO's `socket.request`): the WebSocket
+   * upgrade, or the first long-polling request. It is the request itself when anything was left on
+   * it during admission (an `io.engine.use()` middleware's `session` or `user`, a field set in
+   * `allowRequest`); otherwise a copy rebuilt from the handshake on first read and kept from then
+   * on (the original is let go to save about 1 KB per connection; see rebuildRequest for what the
+   * copy holds). Null once the application set it to null, as Socket.IO's memory guide suggests.
+   */
+  get request(): IncomingMessage {
+    if (this.requestValue === undefined) this.requestValue = rebuildRequest(this.fullHandshake, this.requestSocket);
+    return this.requestValue as IncomingMessage;
+  }
+
+  set request(value: IncomingMessage | null) {
+    this.requestValue = value;
   }
 
   /** Unique id of this connection (namespace sockets have their own ids); the Engine.IO `sid` for Socket.IO clients. */

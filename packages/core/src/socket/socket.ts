@@ -128,7 +128,8 @@ export class Socket<
   /**
    * The HTTP request that opened this socket's connection (Socket.IO's `socket.request`): the
    * WebSocket upgrade, or the handshake request of a long-polling session. What `io.engine.use()`
-   * middlewares set on it (`request.session`, `request.user`) is there.
+   * middlewares set on it (`request.session`, `request.user`) is there; a request nothing was left
+   * on is rebuilt from the handshake on first read (see Connection#request).
    */
   get request(): IncomingMessage {
     return this.conn.request;
