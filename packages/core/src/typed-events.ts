@@ -71,6 +71,18 @@ export type DecorateAcknowledgementsWithTimeoutAndMultipleResponses<E> = Decorat
   DecorateAcknowledgements<E>
 >;
 
+/*
+ * The store EventEmitter keeps listeners in, by event name. Node makes it `{ __proto__: null }`,
+ * which V8 keeps as a hash table from the start (~160 B, and ~300 B per namespace socket with two
+ * listeners); an object made by a constructor whose prototype has no prototype is just as free of
+ * inherited names but stays in fast mode, with in-object slots, and sockets that register the same
+ * events share one hidden class (~170 B with two listeners). EventEmitter only reads and writes
+ * names on it, and `removeAllListeners()` puts Node's own kind back.
+ */
+const ListenerTable = function ListenerTable() {} as unknown as new () => object;
+// Replaced rather than emptied: a class's prototype would carry `constructor`, an event name.
+ListenerTable.prototype = Object.create(null) as object;
+
 /**
  * An EventEmitter whose `on`/`once`/`off` are typed by the events it listens to (reserved and
  * user events); subclasses decide what `emit` means (send to a peer, broadcast).
@@ -84,6 +96,7 @@ export abstract class TypedEventEmitter<
 > extends EventEmitter {
   constructor() {
     super({ captureRejections: true });
+    (this as unknown as { _events: object })._events = new ListenerTable();
   }
 
   override on<Ev extends ReservedOrUserEventNames<ReservedEvents, ListenEvents>>(

@@ -188,3 +188,29 @@ describe("Catch-all listeners and disconnect reasons", () => {
     expect(a.socket.disconnected).toBe(true);
   });
 });
+
+describe("Event names", () => {
+  let server: TestServer;
+  afterEach(() => server?.close());
+
+  it("delivers events named after Object.prototype members to their own listeners only, and ignores them where none listens", async () => {
+    server = await startServer();
+    const { client, socket } = await joinedPair(server);
+    const heard: string[] = [];
+    for (const name of ["constructor", "toString", "hasOwnProperty"]) socket.on(name, (value: string) => heard.push(`${name}:${value}`));
+    const errors: unknown[] = [];
+    socket.on("error", (err) => errors.push(err));
+    // no listener for these: nothing runs, nothing throws, the connection stays up
+    for (const name of ["valueOf", "isPrototypeOf", "__defineGetter__"]) client.emit("/", name, "x");
+    for (const name of ["constructor", "toString", "hasOwnProperty"]) client.emit("/", name, "v");
+    client.emit("/", "done");
+    await once(socket, "done");
+    expect(heard).toEqual(["constructor:v", "toString:v", "hasOwnProperty:v"]);
+    expect(errors).toEqual([]);
+    expect(socket.connected).toBe(true);
+    expect(socket.eventNames()).toEqual(expect.arrayContaining(["constructor", "toString", "hasOwnProperty", "error"]));
+    socket.removeAllListeners("toString");
+    expect(socket.listenerCount("toString")).toBe(0);
+    expect(socket.listenerCount("constructor")).toBe(1);
+  });
+});
