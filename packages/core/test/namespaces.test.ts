@@ -136,6 +136,23 @@ describe("Middleware", () => {
     expect((await connection).data.user).toBe("ada");
   });
 
+  it("gives each socket its own socket.data, {} until set, holding whatever is set, undefined included", async () => {
+    server = await startServer<any, any>();
+    const connections = [once<Socket>(server.io, "connection")];
+    await server.joined();
+    connections.push(once<Socket>(server.io, "connection"));
+    await server.joined();
+    const [a, b] = await Promise.all(connections);
+    expect(a!.data).toEqual({});
+    expect(a!.data).toBe(a!.data);
+    expect(a!.data).not.toBe(b!.data);
+    a!.data.n = 1;
+    expect(b!.data).toEqual({});
+    b!.data = undefined;
+    expect(b!.data).toBeUndefined();
+    expect(a!.data).toEqual({ n: 1 });
+  });
+
   it('a middleware that throws refuses the connection without crashing, telling the client only "middleware error"', async () => {
     server = await startServer();
     server.io.use(() => {

@@ -64,6 +64,9 @@ const HOLD_LIMIT = 10_000;
  */
 const onceRuns = new WeakMap<AckFunction, number>();
 
+/* What a socket's `data` holds until it is first read or set (never handed out). */
+const NO_DATA: unknown = Object.freeze({});
+
 /**
  * One client in one namespace. Many sockets (one per namespace) share a Connection.
  *
@@ -84,8 +87,8 @@ export class Socket<
 {
   readonly id: SocketId;
   readonly handshake: Handshake;
-  /** Application data, shared with other nodes through `fetchSockets()`. */
-  data: SocketData = {} as SocketData;
+  /* `data`'s value; the shared NO_DATA until read or set, so a socket that never uses it holds no object for it. */
+  private dataValue: SocketData = NO_DATA as SocketData;
   /** True from the CONNECTED packet until disconnect. */
   connected = false;
   /**
@@ -138,6 +141,16 @@ export class Socket<
   /** The client behind every namespace socket of this connection (`client.conn`, `client.request`). */
   get client(): Client {
     return new Client(this.conn);
+  }
+
+  /** Application data, shared with other nodes through `fetchSockets()`; `{}` until set. */
+  get data(): SocketData {
+    if (this.dataValue === NO_DATA) this.dataValue = {} as SocketData;
+    return this.dataValue;
+  }
+
+  set data(value: SocketData) {
+    this.dataValue = value;
   }
 
   get disconnected(): boolean {
