@@ -6,6 +6,8 @@
 /**
  * Callbacks a transport reports to (members `_`-named, so the browser bundle shortens them). The owner ignores those of a transport it has let go of
  * (the manager tags each WebSocket with a generation), so transports need no guard of their own.
+ * Call them as methods of this object (`handlers._onMessage(data)`): the manager's frame handler
+ * is a function all connections share, which finds its connection through `this`.
  */
 export interface TransportHandlers {
   /** The handshake completed; `protocol` is the subprotocol the server selected ("" if none). */
