@@ -3,8 +3,8 @@
  * The browser client's size budget: `import { io } from "@roomcast/client"` (JSON codec, the
  * default), bundled as an app's bundler would (esbuild, ESM, ES2022, browser conditions, minified,
  * tree-shaken, no property mangling), gzipped at level 9. The target is 5.0 KB; the client is not
- * there yet (docs/PERFORMANCE.md, "Client bundle"), so CI holds it to a ceiling instead: the size
- * it has reached, plus a little. Exits 1 above the ceiling, so `pnpm test` fails on a change that
+ * there yet (docs/performance/FINDINGS.md, "Client bundle"), so CI holds it to a ceiling
+ * instead: the size it has reached, plus a little. Exits 1 above the ceiling, so `pnpm test` fails on a change that
  * grows the client; lower the ceiling whenever the client shrinks, until it meets the target.
  *
  *   node scripts/check-client-size.mjs              # needs the client built (pnpm build)

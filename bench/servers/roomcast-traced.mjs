@@ -1,7 +1,7 @@
 /**
  * roomcast with every trace on (`DEBUG=roomcast:*`), written nowhere: what tracing costs the
  * broadcast path when it is on. The roomcast row is the same server with tracing off, which costs
- * one flag read per trace point (docs/PERFORMANCE.md, "Debug traces and the broadcast path").
+ * one flag read per trace point (docs/performance/FINDINGS.md, "Debug traces and the broadcast path").
  */
 import { createRequire } from "node:module";
 import { start as startRoomcast } from "./roomcast.mjs";

@@ -60,7 +60,7 @@ export async function crossnode(system, opts, ctx) {
       localP99: local.p99,
       // What the hop through Redis adds: on one machine both groups share everything else.
       hopP50: remote.p50 - local.p50,
-      // Costs for the capacity model (docs/PERFORMANCE.md): per broadcast on the emitting node
+      // Costs for the capacity model (docs/performance/CAPACITY.md): per broadcast on the emitting node
       // (its local deliveries included), per remote delivery on the other node (the bus message
       // shared by its `half` clients included), and Redis's per broadcast (one PUBLISH, a message
       // to each subscribed node: two here)
