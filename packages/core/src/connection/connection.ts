@@ -195,7 +195,7 @@ export class Connection implements WireListener {
    * upgrade, or the first long-polling request. It is the request itself when anything was left on
    * it during admission (an `io.engine.use()` middleware's `session` or `user`, a field set in
    * `allowRequest`); otherwise a copy rebuilt from the handshake on first read and kept from then
-   * on (the original is let go to save about 1 KB per connection; see rebuildRequest for what the
+   * on (the original is let go, about 750 B per idle connection; see rebuildRequest for what the
    * copy holds). Null once the application set it to null, as Socket.IO's memory guide suggests.
    */
   get request(): IncomingMessage {
