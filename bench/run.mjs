@@ -3,7 +3,7 @@
  * pnpm bench: roomcast vs Socket.IO 4.8 (websocket transport) vs bare ws, side by side in one run.
  *
  *   node bench/run.mjs [--quick] [--only=fanout,latency,latency-raw,acks,once,memory,crossnode,size,scale,sessions,roomscope]
- *                      [--systems=roomcast,socketio,ws,ws-ref,roomcast-sio,roomcast-recovery] [--profile]
+ *                      [--systems=roomcast,socketio,ws,ws-ref,roomcast-sio,roomcast-recovery,roomcast-traced,roomcast-once] [--profile]
  *
  * Prints one table and writes bench/results/<timestamp>.json and .md plus bench/results/latest.md.
  * A benchmark, not a test: it exits 0 whatever the numbers are. Every workload has a deadline after
@@ -81,7 +81,18 @@ async function main() {
   const id = stamp(started);
   const profileDir = args.profile ? join(RESULTS, "profiles", id) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const results = { id, startedAt: started.toISOString(), quick: args.quick, only: args.only, machine: machine(), settings: {}, workloads: {}, errors: [] };
+  const results = {
+    id,
+    startedAt: started.toISOString(),
+    // as typed, so that a run can be repeated exactly (--systems narrows what each workload runs)
+    command: ["node bench/run.mjs", ...process.argv.slice(2)].join(" "),
+    quick: args.quick,
+    only: args.only,
+    machine: machine(),
+    settings: {},
+    workloads: {},
+    errors: [],
+  };
 
   const stopOnSignal = () => {
     Child.killAll();
@@ -92,9 +103,9 @@ async function main() {
 
   for (const name of args.only) {
     const opts = settings[name];
-    results.settings[name] = opts;
     // --systems also sets the order, to check that running first or last does not decide a figure.
     const systems = opts.systems ? (args.systems ?? opts.systems).filter((s) => opts.systems.includes(s)) : [undefined];
+    results.settings[name] = opts.systems ? { ...opts, systems } : opts;
     results.workloads[name] = {};
     for (const system of systems) {
       const label = system ? `${name}/${system}` : name;
@@ -151,7 +162,7 @@ function markdown(results, rows) {
   const lines = [
     `# roomcast benchmark ${results.id}${results.quick ? " (quick)" : ""}`,
     "",
-    `Command: \`node bench/run.mjs${results.quick ? " --quick" : ""}${results.only.length < Object.keys(WORKLOADS).length ? ` --only=${results.only.join(",")}` : ""}\``,
+    `Command: \`${results.command}\``,
     "",
     `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGB} GB, Linux ${m.kernel}, Node ${m.node}, load average at start ${m.loadavgAtStart.join(" / ")}. ` +
       "Servers and load clients share these CPUs, so clients compete with the server being measured.",
