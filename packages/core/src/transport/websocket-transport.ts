@@ -119,7 +119,15 @@ export class WebSocketTransport {
   /** Set once the WebSocket reported `close`. */
   closed = false;
   private readonly raw: NetSocket;
-  private readonly queue: Buffer[] = [];
+  /*
+   * What this tick queued: `head` alone when it is one chunk (a broadcast's frame, the common
+   * case), else every chunk in order in `queue`, made at the first tick with two. Emptying an
+   * array drops its storage, so an array for the single chunk would be allocated again for
+   * every recipient of every broadcast.
+   */
+  private head: Buffer | undefined = undefined;
+  private queue: Buffer[] | undefined = undefined;
+  private queuedChunks = 0;
   private queuedBytes = 0;
   /**
    * The socket's own buffer (`writableLength`), read when the first frame of a tick is queued.
@@ -127,6 +135,15 @@ export class WebSocketTransport {
    * against this figure instead of asking the stream for every packet.
    */
   private socketBuffered = 0;
+  /*
+   * Whether `socketBuffered` may be out of date while it says 0. Only this transport's writes and
+   * ws's own frames (a pong, a close) reach the socket, and each write of ours re-reads the figure
+   * while the socket is at hand; so a tick's first packet reads the stream only when the socket
+   * held bytes, a pong went out, or the peer looked stalled. A broadcast then queues its frame
+   * without reaching into every recipient's socket and stream state, which the flush reads again
+   * anyway; nothing is written before the whole broadcast is queued, so this delays every byte.
+   */
+  private socketUnread = true;
   private flushScheduled = false;
   /* Pings counted since `pingWindowStart` (performance.now()), for MAX_PINGS_PER_SECOND. */
   private pingWindowStart = 0;
@@ -163,8 +180,9 @@ export class WebSocketTransport {
   }
 
   /**
-   * The same figure, read cheaply on the hot path: the socket's part is read once per tick, at
-   * the tick's first packet, which is also when the peer's progress is judged (with
+   * The same figure, read cheaply on the hot path: the socket's part is read at most once per
+   * tick, at the tick's first packet, and only when it may have changed since this transport's
+   * last write (see `socketUnread`); that is also when the peer's progress is judged (with
    * permessage-deflate, ws's figure is read every time: it grows as ws queues each message).
    */
   buffered(): number {
@@ -172,7 +190,8 @@ export class WebSocketTransport {
       if (!this.flushScheduled) this.look(this.raw.writableLength);
       return this.ws.bufferedAmount;
     }
-    if (!this.flushScheduled) {
+    if (!this.flushScheduled && (this.socketBuffered !== 0 || this.socketUnread || this.stalled)) {
+      this.socketUnread = false;
       const socketBuffered = (this.socketBuffered = this.raw.writableLength);
       // A socket that took everything is not stalled; nothing more to read in the common case.
       if (socketBuffered !== 0 || this.stalled) this.look(socketBuffered);
@@ -234,6 +253,8 @@ export class WebSocketTransport {
 
   /** @internal ws received a ping (and has already queued its pong). */
   _onping(): void {
+    // the pong went to the socket past this transport
+    this.socketUnread = true;
     const now = performance.now();
     if (now - this.pingWindowStart >= 1000) {
       this.pingWindowStart = now;
@@ -253,7 +274,13 @@ export class WebSocketTransport {
 
   /** Queues complete, unmasked frames (one or several back to back) for this tick's write. */
   queueFrames(frames: Buffer): void {
-    this.queue.push(frames);
+    const chunks = this.queuedChunks++;
+    if (chunks === 0) this.head = frames;
+    else {
+      const queue = (this.queue ??= []);
+      if (chunks === 1) queue.push(this.head as Buffer);
+      queue.push(frames);
+    }
     this.queuedBytes += frames.length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -298,8 +325,8 @@ export class WebSocketTransport {
   }
 
   private write(): void {
-    const queue = this.queue;
-    if (queue.length === 0) return;
+    const chunks = this.queuedChunks;
+    if (chunks === 0) return;
     if (this.ws.readyState !== WebSocket.OPEN || this.raw.destroyed) {
       // ws already wrote its close frame; nothing may follow it.
       this.discard();
@@ -307,10 +334,10 @@ export class WebSocketTransport {
     }
     // One write of one buffer: several chunks are joined, once for every transport whose queue
     // holds the same chunks (the members of a room after a burst), see shared-batch.ts.
-    const drained = this.raw.write(queue.length === 1 ? queue[0] : sharedBatch(queue, this.queuedBytes));
-    this.listener?._onwritten(queue.length, this.queuedBytes);
-    queue.length = 0;
-    this.queuedBytes = 0;
+    const drained = this.raw.write(chunks === 1 ? (this.head as Buffer) : sharedBatch(this.queue as Buffer[], this.queuedBytes));
+    this.listener?._onwritten(chunks, this.queuedBytes);
+    this.discard();
+    this.socketBuffered = this.raw.writableLength;
     // `write` returns false when the kernel left at least the stream's high-water mark (16 KiB)
     // in the socket: only then is there a backlog worth marking, so the common case reads nothing.
     if (!drained) this.markInTransit();
@@ -318,7 +345,9 @@ export class WebSocketTransport {
 
   /** Forgets what is queued (a slow consumer's backlog, or a closing socket). */
   discard(): void {
-    this.queue.length = 0;
+    if (this.queuedChunks > 1) (this.queue as Buffer[]).length = 0;
+    this.head = undefined;
+    this.queuedChunks = 0;
     this.queuedBytes = 0;
   }
 
