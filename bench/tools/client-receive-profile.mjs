@@ -31,16 +31,10 @@ import { createServer } from "node:http";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { nowMs } from "../lib/histogram.mjs";
+import { readStamp, stampedPayload } from "../lib/payload.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
-const PAYLOAD_BYTES = 64;
-const FILLER = "x".repeat(PAYLOAD_BYTES);
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-/* the benchmark's payload: the send time, padded to 64 characters */
-const stamped = (ms) => {
-  const stamp = ms.toFixed(4);
-  return stamp + FILLER.slice(stamp.length + 1).padStart(PAYLOAD_BYTES - stamp.length, "|");
-};
 
 /** A child of this script: `role` "server" or "client"; talks to the parent over IPC. */
 function child(role, config, execArgv = []) {
@@ -94,7 +88,7 @@ async function server(config) {
       let sent = 0;
       const tick = () => {
         if (sent === msg.count) return process.send({ sent });
-        broadcast(stamped(nowMs()));
+        broadcast(stampedPayload(nowMs()));
         sent++;
         setTimeout(tick, Math.max(0, start + sent * interval - nowMs()));
       };
@@ -161,7 +155,7 @@ async function client(config) {
   const latencies = new Float64Array(config.clients * (config.events + config.warmup) + 16);
   let received = 0;
   const onMessage = (payload) => {
-    latencies[received++] = nowMs() - parseFloat(payload);
+    latencies[received++] = nowMs() - readStamp(payload);
   };
   const sockets = [];
   const connectOne =
