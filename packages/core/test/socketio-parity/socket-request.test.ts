@@ -34,7 +34,8 @@ describe("socket.request, the request that opened the connection", () => {
       },
     });
     const connection = nextEvent<[Socket]>(server.io, "connection");
-    await server.joined("/", { query: "?room=blue" });
+    const client = await server.client({ query: "?room=blue" });
+    await client.joinOk("/");
     const [socket] = await connection;
     return { socket, seen };
   }
