@@ -130,8 +130,9 @@ export class WebSocketTransport {
   private queuedChunks = 0;
   private queuedBytes = 0;
   /**
-   * The socket's own buffer (`writableLength`), read when the first frame of a tick is queued.
-   * Nothing reaches the socket from this transport until the flush, so `buffered` compares
+   * The socket's own buffer (`writableLength`), read after each write of this transport and, when
+   * it may have changed since, when the first frame of a tick is queued. Nothing reaches the
+   * socket from this transport until the flush, so `buffered` compares
    * against this figure instead of asking the stream for every packet.
    */
   private socketBuffered = 0;
