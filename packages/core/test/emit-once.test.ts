@@ -57,6 +57,24 @@ function gate(): { wait: Promise<void>; open: () => void } {
   return { wait, open };
 }
 
+/**
+ * A "slow" handler for every socket: counts the run, waits until `open()`, then answers `reply`.
+ * `runs()` is how many runs started.
+ */
+function slowHandler(reply: string): { handle: (ack: (text: string) => void) => Promise<void>; open: () => void; runs: () => number } {
+  const hold = gate();
+  let runs = 0;
+  return {
+    handle: async (ack) => {
+      runs++;
+      await hold.wait;
+      ack(reply);
+    },
+    open: hold.open,
+    runs: () => runs,
+  };
+}
+
 describe("emits with an id (EVENT_ONCE)", () => {
   it("runs the handler once and answers every resend with the first reply", async () => {
     const s = await start();
@@ -79,27 +97,20 @@ describe("emits with an id (EVENT_ONCE)", () => {
 
   it("has a resend that arrives while the first run is in progress wait for its answer", async () => {
     const s = await start();
-    const hold = gate();
-    let runs = 0;
-    s.io.on("connection", (socket) =>
-      socket.on("slow", async (ack: (reply: string) => void) => {
-        runs++;
-        await hold.wait;
-        ack("done");
-      }),
-    );
+    const slow = slowHandler("done");
+    s.io.on("connection", (socket) => socket.on("slow", slow.handle));
     const client = await s.joined();
     emitOnce(client, 1, "slow");
-    await waitUntil(() => runs === 1);
+    await waitUntil(() => slow.runs() === 1);
     emitOnce(client, 1, "slow");
     await waitUntil(() => s.io.metrics.duplicateEmits === 1);
     expect(acks(client)).toEqual([]);
-    hold.open();
+    slow.open();
     await client.waitFor(ackOf(1));
     // one answer for the one pending ack id, and one run
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(acks(client, 1)).toEqual([["done"]]);
-    expect(runs).toBe(1);
+    expect(slow.runs()).toBe(1);
   });
 
   it("acknowledges an emit whose handler takes no ack with no arguments, at once and on resends", async () => {
@@ -416,19 +427,12 @@ describe("emits with an id (EVENT_ONCE)", () => {
 
     it("sends an answer given after the drop to the socket that resumed the session", async () => {
       const s = await start({ connectionStateRecovery: {} });
-      const hold = gate();
-      let runs = 0;
-      s.io.on("connection", (socket) =>
-        socket.on("slow", async (ack: (text: string) => void) => {
-          runs++;
-          await hold.wait;
-          ack("late");
-        }),
-      );
+      const slow = slowHandler("late");
+      s.io.on("connection", (socket) => socket.on("slow", slow.handle));
       const first = await s.client();
       const { info } = await connect(first);
       emitOnce(first, 1, "slow");
-      await waitUntil(() => runs === 1);
+      await waitUntil(() => slow.runs() === 1);
       await drop(first);
       await waitUntil(() => s.io.sockets.sockets.size === 0);
 
@@ -436,30 +440,23 @@ describe("emits with an id (EVENT_ONCE)", () => {
       await connect(second, { pid: info.pid!, position: info.position! });
       emitOnce(second, 1, "slow");
       await waitUntil(() => s.io.metrics.duplicateEmits === 1);
-      hold.open();
+      slow.open();
       await second.waitFor(ackOf(1));
       expect(acks(second, 1)).toEqual([["late"]]);
-      expect(runs).toBe(1);
+      expect(slow.runs()).toBe(1);
     });
 
     it("keeps an answer given while the client is away in the kept session", async () => {
       const s = await start({ connectionStateRecovery: {} });
-      const hold = gate();
-      let runs = 0;
-      s.io.on("connection", (socket) =>
-        socket.on("slow", async (ack: (text: string) => void) => {
-          runs++;
-          await hold.wait;
-          ack("kept");
-        }),
-      );
+      const slow = slowHandler("kept");
+      s.io.on("connection", (socket) => socket.on("slow", slow.handle));
       const first = await s.client();
       const { info } = await connect(first);
       emitOnce(first, 1, "slow");
-      await waitUntil(() => runs === 1);
+      await waitUntil(() => slow.runs() === 1);
       await drop(first);
       await waitUntil(() => s.io.sockets.sockets.size === 0);
-      hold.open();
+      slow.open();
       await new Promise((resolve) => setTimeout(resolve, 20));
 
       const second = await s.client();
@@ -467,24 +464,17 @@ describe("emits with an id (EVENT_ONCE)", () => {
       emitOnce(second, 1, "slow");
       await second.waitFor(ackOf(1));
       expect(acks(second, 1)).toEqual([["kept"]]);
-      expect(runs).toBe(1);
+      expect(slow.runs()).toBe(1);
     });
 
     it("sends an answer given after a failed resume to the fresh session that took over the ids", async () => {
       const s = await start({ connectionStateRecovery: { maxPackets: 1 } });
-      const hold = gate();
-      let runs = 0;
-      s.io.on("connection", (socket) =>
-        socket.on("slow", async (ack: (text: string) => void) => {
-          runs++;
-          await hold.wait;
-          ack("late");
-        }),
-      );
+      const slow = slowHandler("late");
+      s.io.on("connection", (socket) => socket.on("slow", slow.handle));
       const first = await s.client();
       const { info } = await connect(first);
       emitOnce(first, 1, "slow");
-      await waitUntil(() => runs === 1);
+      await waitUntil(() => slow.runs() === 1);
       await drop(first);
       await waitUntil(() => s.io.sockets.sockets.size === 0);
       // more than maxPackets while the client is away: the replay cannot be done
@@ -495,27 +485,20 @@ describe("emits with an id (EVENT_ONCE)", () => {
       expect(fresh.info.recovered).toBe(false);
       emitOnce(second, 1, "slow");
       await waitUntil(() => s.io.metrics.duplicateEmits === 1);
-      hold.open();
+      slow.open();
       await second.waitFor(ackOf(1));
       expect(acks(second, 1)).toEqual([["late"]]);
-      expect(runs).toBe(1);
+      expect(slow.runs()).toBe(1);
     });
 
     it("keeps that answer in the fresh session's kept session when it dropped too", async () => {
       const s = await start({ connectionStateRecovery: { maxPackets: 1 } });
-      const hold = gate();
-      let runs = 0;
-      s.io.on("connection", (socket) =>
-        socket.on("slow", async (ack: (text: string) => void) => {
-          runs++;
-          await hold.wait;
-          ack("late");
-        }),
-      );
+      const slow = slowHandler("late");
+      s.io.on("connection", (socket) => socket.on("slow", slow.handle));
       const first = await s.client();
       const { info } = await connect(first);
       emitOnce(first, 1, "slow");
-      await waitUntil(() => runs === 1);
+      await waitUntil(() => slow.runs() === 1);
       await drop(first);
       await waitUntil(() => s.io.sockets.sockets.size === 0);
       for (let i = 0; i < 3; i++) s.io.emit("news", i);
@@ -524,7 +507,7 @@ describe("emits with an id (EVENT_ONCE)", () => {
       expect(fresh.info.recovered).toBe(false);
       await drop(second);
       await waitUntil(() => s.io.sockets.sockets.size === 0);
-      hold.open();
+      slow.open();
       await sleep(20);
 
       const third = await s.client();
@@ -533,27 +516,22 @@ describe("emits with an id (EVENT_ONCE)", () => {
       emitOnce(third, 1, "slow");
       await third.waitFor(ackOf(1));
       expect(acks(third, 1)).toEqual([["late"]]);
-      expect(runs).toBe(1);
+      expect(slow.runs()).toBe(1);
     });
 
     it("takes over a session whose old connection is still open (half-open): recovered, and the run answers to the new socket", async () => {
       const s = await start({ connectionStateRecovery: {} });
-      const hold = gate();
-      let runs = 0;
+      const slow = slowHandler("late");
       const reasons: string[] = [];
       s.io.on("connection", (socket) => {
         socket.on("disconnect", (reason) => reasons.push(reason));
-        socket.on("slow", async (ack: (text: string) => void) => {
-          runs++;
-          await hold.wait;
-          ack("late");
-        });
+        socket.on("slow", slow.handle);
         if (!socket.recovered) socket.join("room");
       });
       const first = await s.client();
       const { info } = await connect(first);
       emitOnce(first, 1, "slow");
-      await waitUntil(() => runs === 1);
+      await waitUntil(() => slow.runs() === 1);
       // sent on the old connection, which the client no longer reads
       s.io.to("room").emit("news", 1);
 
@@ -568,11 +546,11 @@ describe("emits with an id (EVENT_ONCE)", () => {
       expect([...s.io.sockets.sockets.get(info.sid!)!.rooms].sort()).toEqual([info.sid, "room"].sort());
       emitOnce(second, 1, "slow");
       await waitUntil(() => s.io.metrics.duplicateEmits === 1);
-      hold.open();
+      slow.open();
       await second.waitFor(ackOf(1));
       expect(acks(second, 1)).toEqual([["late"]]);
       expect(acks(first, 1)).toEqual([]);
-      expect(runs).toBe(1);
+      expect(slow.runs()).toBe(1);
       // the old connection closing later changes nothing
       first.close();
       await first.closed;
