@@ -7,7 +7,7 @@ import { createShardedAdapter, createStreamsStore, type RedisStreamsStore } from
 import { closeClients, connected, numbers, range, trackedClient, type TrackedClient } from "./support/recovery-clients.js";
 import { quietLogger, sleep, waitFor } from "./support/redis-nodes.js";
 import { RedisClusterServer } from "./support/redis-server.js";
-import { heardOn, type Heard, readStreamWith } from "./support/scoped-nodes.js";
+import { heardOn, type Heard, joinRoomsOnRequest, readStreamWith } from "./support/scoped-nodes.js";
 import { TcpProxy } from "./support/tcp-proxy.js";
 
 /*
@@ -61,13 +61,7 @@ async function clusterNode(name: string, prefix: string): Promise<ClusterNode> {
     socketio: true,
     connectionStateRecovery: { store: createStreamsStore(storeClient as unknown as Redis, { prefix }) },
   });
-  io.on("connection", (socket) => {
-    if (!socket.recovered) socket.join((socket.handshake.auth as { rooms?: string[] }).rooms ?? []);
-    socket.on("join", (room: string, ack: () => void) => {
-      socket.join(room);
-      ack();
-    });
-  });
+  joinRoomsOnRequest(io);
   const http = io.httpServer!;
   if (!http.listening) await once(http, "listening");
   const store = (): RedisStreamsStore => io.sockets.recovery!.store as RedisStreamsStore;

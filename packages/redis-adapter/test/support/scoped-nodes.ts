@@ -55,6 +55,20 @@ export interface ScopedNodeOptions {
 }
 
 /**
+ * What every test node does with its sockets: a fresh one joins the rooms its auth names
+ * (`{ rooms: [...] }`), a recovered one keeps its own; a "join" event joins one more and acks.
+ */
+export function joinRoomsOnRequest(io: Server): void {
+  io.on("connection", (socket) => {
+    if (!socket.recovered) socket.join((socket.handshake.auth as { rooms?: string[] }).rooms ?? []);
+    socket.on("join", (room: string, ack: () => void) => {
+      socket.join(room);
+      ack();
+    });
+  });
+}
+
+/**
  * Starts a node on `redisUrl`. Sockets join `auth.rooms` on a fresh session, and join a room when
  * they emit "join" (acknowledged once the join is stored, as every membership change with this
  * store).
@@ -73,13 +87,7 @@ export async function startScopedNode(name: string, redisUrl: string, options: S
     connectionStateRecovery: { store: createStreamsStore(storeClient), maxPackets: options.maxPackets },
   });
   if (options.adapterLater === true) io.adapter(adapter);
-  io.on("connection", (socket) => {
-    if (!socket.recovered) socket.join((socket.handshake.auth as { rooms?: string[] }).rooms ?? []);
-    socket.on("join", (room: string, ack: () => void) => {
-      socket.join(room);
-      ack();
-    });
-  });
+  joinRoomsOnRequest(io);
   const http = io.httpServer!;
   if (!http.listening) await once(http, "listening");
   const store = (): RedisStreamsStore => io.sockets.recovery!.store as RedisStreamsStore;
